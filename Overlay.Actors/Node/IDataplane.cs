@@ -1,0 +1,39 @@
+using System.Net;
+using Overlay.Actors.Addressing;
+using Overlay.Actors.Configuration;
+using Overlay.Actors.Leases;
+
+namespace Overlay.Actors.Node;
+
+/// <summary>
+/// The seam between the node agent and the data path (TUN device, UDP socket, packet pumps). The
+/// node actor calls it; overlay-node implements it over real or in-memory devices. Packets never
+/// pass through an actor: the pumps read a forwarding table that these calls replace atomically.
+/// Thread-safety: calls come from one actor at a time; implementations must let the pumps run
+/// concurrently with them.
+/// </summary>
+public interface IDataplane
+{
+    /// <summary>
+    /// Opens the device and socket for this node's <paramref name="local"/> lease in
+    /// <paramref name="network"/>, writes subnet.env and starts the pumps. Calling it again with
+    /// another subnet reconfigures; with the same subnet it does nothing. Throws with a message
+    /// that names the operation and its operands when the OS refuses.
+    /// </summary>
+    void Start(Lease local, NetworkConfig network);
+
+    /// <summary>Stops the pumps and closes the device (its kernel route goes with it) and the socket.
+    /// Safe to call when not started, and more than once.</summary>
+    void Stop();
+
+    /// <summary>Routes <paramref name="subnet"/> to <paramref name="endpoint"/>, counting into
+    /// <paramref name="counters"/>; replaces any earlier route for that subnet.</summary>
+    void SetPeer(Ipv4Subnet subnet, IPEndPoint endpoint, PeerCounters counters);
+
+    /// <summary>Removes the route for <paramref name="subnet"/>; no-op if there is none.</summary>
+    void RemovePeer(Ipv4Subnet subnet);
+
+    /// <summary>Raised, on a pump thread, when a pump or the device fails and the data path stopped.
+    /// The node actor restarts it.</summary>
+    event Action<Exception>? Faulted;
+}
