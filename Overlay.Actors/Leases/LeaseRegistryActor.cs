@@ -1,0 +1,164 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Akka.Persistence;
+
+namespace Overlay.Actors.Leases;
+
+/// <summary>
+/// The lease registry: a persistent actor run as a cluster singleton (role "registry"). Decisions
+/// are made by <see cref="LeaseRegistryState"/>; this actor persists the events a decision
+/// yields, applies them, publishes them on <see cref="LeaseTopic"/> and replies only after the
+/// journal confirmed the write. Commands that arrive during a write wait (Persist stashes them), so
+/// decisions are made one at a time on the latest state.
+/// It also watches cluster membership: a lease whose holder the cluster removed ends after the
+/// grace period unless the holder comes back (same address) or re-acquires.
+/// </summary>
+public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
+{
+    /// <summary>Journal id of the registry; a contract with journals already written.</summary>
+    public const string RegistryPersistenceId = "overlay-lease-registry";
+
+    private readonly RegistrySettings _settings;
+    private readonly TimeProvider _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, DateTimeOffset> _removedMembers = new();
+    private LeaseRegistryState _state = LeaseRegistryState.Empty;
+
+    /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
+    public LeaseRegistryActor(RegistrySettings settings, TimeProvider clock)
+    {
+        _settings = settings;
+        _clock = clock;
+    }
+
+    /// <summary>Props for the registry.</summary>
+    public static Props Props(RegistrySettings settings, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new LeaseRegistryActor(settings, clock ?? TimeProvider.System));
+
+    /// <inheritdoc />
+    public override string PersistenceId => RegistryPersistenceId;
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private IActorRef Mediator => DistributedPubSub.Get(Context.System).Mediator;
+
+    /// <inheritdoc />
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: RegistrySnapshot snapshot }:
+                _state = LeaseRegistryState.FromSnapshot(snapshot);
+                break;
+            case ILeaseEvent e:
+                _state = _state.Apply(e);
+                break;
+            case RecoveryCompleted:
+                OnRecovered();
+                break;
+        }
+    }
+
+    private void OnRecovered()
+    {
+        _log.Info("Lease registry recovered at version {0} with {1} leases", _state.Version, _state.Leases.Count);
+        var cluster = Cluster.Get(Context.System);
+        cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+            typeof(ClusterEvent.IMemberEvent));
+        Timers.StartPeriodicTimer(nameof(Sweep), Sweep.Instance, _settings.SweepInterval);
+    }
+
+    /// <inheritdoc />
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case ILeaseRegistryCommand command:
+                Execute(_state.Process(command, _clock.GetUtcNow(), _settings), Sender);
+                break;
+            case Sweep:
+                var now = _clock.GetUtcNow();
+                Execute(_state.SweepExpired(now), ActorRefs.Nobody);
+                Execute(_state.EndLeasesOfRemovedMembers(_removedMembers, now, _settings.GracePeriod), ActorRefs.Nobody);
+                break;
+            case ClusterEvent.CurrentClusterState current:
+                OnClusterState(current);
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                _removedMembers[removed.Member.Address.ToString()] = _clock.GetUtcNow();
+                break;
+            case ClusterEvent.IMemberEvent memberEvent when memberEvent is not ClusterEvent.MemberExited:
+                // A member that is back (same address) within the grace period keeps its lease.
+                _removedMembers.Remove(memberEvent.Member.Address.ToString());
+                break;
+            case SaveSnapshotSuccess success:
+                DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
+                break;
+            case SaveSnapshotFailure failure:
+                _log.Warning(failure.Cause, "Saving the registry snapshot at {0} failed; recovery replays more events",
+                    failure.Metadata.SequenceNr);
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// At start (and after a failover) the registry cannot know when a lease holder left: every
+    /// holder that is not a member now starts its grace period now.
+    /// </summary>
+    private void OnClusterState(ClusterEvent.CurrentClusterState current)
+    {
+        var members = current.Members.Select(m => m.Address.ToString()).ToHashSet();
+        var now = _clock.GetUtcNow();
+        foreach (var lease in _state.Leases)
+        {
+            if (lease.MemberAddress.Length > 0 && !members.Contains(lease.MemberAddress))
+                _removedMembers.TryAdd(lease.MemberAddress, now);
+        }
+    }
+
+    private void Execute(RegistryDecision decision, IActorRef replyTo)
+    {
+        if (decision.Events.Count == 0)
+        {
+            if (decision.Reply is not null)
+                replyTo.Tell(decision.Reply);
+            return;
+        }
+
+        var last = decision.Events[^1];
+        PersistAll(decision.Events, e =>
+        {
+            _state = _state.Apply(e);
+            Mediator.Tell(new Publish(LeaseTopic.Name, e));
+            if (e is LeaseEnded ended)
+                _log.Info("Lease {0} ended: {1} (version {2})", ended.Subnet, ended.Reason, ended.Version);
+            else if (e is LeaseGranted granted)
+                _log.Info("Lease {0} granted to {1} at {2}:{3} (version {4})", granted.Lease.Subnet,
+                    granted.Lease.NodeName, granted.Lease.PublicIp, granted.Lease.Port, granted.Version);
+            if (LastSequenceNr % _settings.SnapshotEvery == 0)
+                SaveSnapshot(_state.ToSnapshot());
+            if (ReferenceEquals(e, last) && decision.Reply is not null)
+                replyTo.Tell(decision.Reply);
+        });
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        Cluster.Get(Context.System).Unsubscribe(Self);
+        base.PostStop();
+    }
+
+    private sealed class Sweep : INoSerializationVerificationNeeded
+    {
+        public static readonly Sweep Instance = new();
+    }
+}

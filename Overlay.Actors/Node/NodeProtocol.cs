@@ -1,0 +1,35 @@
+using Overlay.Actors.Addressing;
+using Overlay.Actors.Configuration;
+using Overlay.Actors.Leases;
+
+namespace Overlay.Actors.Node;
+
+/// <summary>Asks the node actor for its <see cref="NodeStatus"/> (local only).</summary>
+public sealed record GetNodeStatus
+{
+    /// <summary>The only instance.</summary>
+    public static readonly GetNodeStatus Instance = new();
+}
+
+/// <summary>What the node has: its lease (null until granted), the network, whether the data path
+/// runs, and one entry per peer route.</summary>
+public sealed record NodeStatus(
+    Lease? Lease, NetworkConfig? Network, bool DataplaneRunning, IReadOnlyList<PeerStatus> Peers, SubscriberStats? Subscriber);
+
+/// <summary>One peer route with its live counters.</summary>
+public sealed record PeerStatus(Lease Lease, PeerCounters Counters);
+
+/// <summary>Who this node is, for lease requests.</summary>
+/// <param name="NodeName">Node name (default: host name).</param>
+/// <param name="PublicIp">Underlay address peers send to.</param>
+/// <param name="Port">UDP port.</param>
+/// <param name="RequestedSubnet">The subnet from the old subnet.env, asked for first.</param>
+/// <param name="RetryInterval">How often an unanswered lease request is repeated.</param>
+/// <param name="ResyncInterval">How often the lease view is re-read from the registry.</param>
+public sealed record NodeIdentity(
+    string NodeName,
+    System.Net.IPAddress PublicIp,
+    int Port,
+    Ipv4Subnet? RequestedSubnet,
+    TimeSpan RetryInterval,
+    TimeSpan ResyncInterval);

@@ -1,0 +1,114 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Overlay.Hosting.Management;
+
+/// <summary>
+/// The routes of Akka Management's cluster HTTP API, in its JSON shape:
+/// GET /cluster/members, GET|PUT|DELETE /cluster/members/{address}. An address may be given as
+/// "akka.tcp://overlay@host:port" (URL-encoded or not), "overlay@host:port" or "host:port".
+/// </summary>
+public static class ClusterMembersEndpoints
+{
+    /// <summary>Maps the routes.</summary>
+    public static IEndpointRouteBuilder MapClusterMembers(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/cluster/members", (ActorSystem system) => Results.Json(MembersOf(Akka.Cluster.Cluster.Get(system))));
+        app.MapGet("/cluster/members/{**address}", (string address, ActorSystem system) =>
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var member = Find(cluster, address);
+            return member is null
+                ? Results.NotFound(new ManagementMessage($"Member [{address}] not found"))
+                : Results.Json(MemberOf(member));
+        });
+        app.MapPut("/cluster/members/{**address}", async (string address, HttpRequest request, ActorSystem system) =>
+        {
+            string? operation = null;
+            if (request.HasFormContentType)
+                operation = (await request.ReadFormAsync()).TryGetValue("operation", out var v) ? v.ToString() : null;
+            operation ??= request.Query["operation"].ToString();
+            return Operate(Akka.Cluster.Cluster.Get(system), address, operation);
+        });
+        app.MapDelete("/cluster/members/{**address}", (string address, ActorSystem system) =>
+            Operate(Akka.Cluster.Cluster.Get(system), address, "Leave"));
+        return app;
+    }
+
+    private static IResult Operate(Akka.Cluster.Cluster cluster, string address, string? operation)
+    {
+        if (string.IsNullOrWhiteSpace(operation))
+            return Results.BadRequest(new ManagementMessage("missing form field 'operation' (Leave or Down)"));
+        var member = Find(cluster, address);
+        if (member is null)
+            return Results.NotFound(new ManagementMessage($"Member [{address}] not found"));
+        switch (operation.Trim().ToLowerInvariant())
+        {
+            case "leave":
+                cluster.Leave(member.Address);
+                return Results.Ok(new ManagementMessage($"Leaving {member.Address}"));
+            case "down":
+                cluster.Down(member.Address);
+                return Results.Ok(new ManagementMessage($"Downing {member.Address}"));
+            default:
+                return Results.BadRequest(new ManagementMessage($"Unknown operation '{operation}' (expected Leave or Down)"));
+        }
+    }
+
+    private static Member? Find(Akka.Cluster.Cluster cluster, string text)
+    {
+        var wanted = Uri.UnescapeDataString(text).Trim().TrimEnd('/');
+        return cluster.State.Members.FirstOrDefault(m => Matches(m.Address, wanted));
+    }
+
+    private static bool Matches(Address address, string wanted)
+    {
+        var full = address.ToString();
+        var hostPort = $"{address.Host}:{address.Port}";
+        return string.Equals(full, wanted, StringComparison.OrdinalIgnoreCase)
+               || string.Equals($"{address.System}@{hostPort}", wanted, StringComparison.OrdinalIgnoreCase)
+               || string.Equals(hostPort, wanted, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static ClusterMembersResponse MembersOf(Akka.Cluster.Cluster cluster)
+    {
+        var state = cluster.State;
+        var oldest = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving)
+            .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault();
+        var roles = state.Members.SelectMany(m => m.Roles).Distinct().OrderBy(r => r, StringComparer.Ordinal);
+        return new ClusterMembersResponse(
+            cluster.SelfAddress.ToString(),
+            state.Leader?.ToString(),
+            oldest?.Address.ToString(),
+            roles.ToDictionary(r => r, r => state.Members.Where(m => m.HasRole(r) && m.Status is MemberStatus.Up or MemberStatus.Leaving)
+                .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault()?.Address.ToString()),
+            state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(MemberOf).ToList(),
+            state.Unreachable.Select(m => new UnreachableMember(m.Address.ToString(),
+                cluster.State.Members.Where(o => !state.Unreachable.Contains(o)).Select(o => o.Address.ToString()).ToList())).ToList());
+    }
+
+    private static ClusterMemberResponse MemberOf(Member member) =>
+        new(member.Address.ToString(), member.UniqueAddress.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            member.Status.ToString(), member.Roles.OrderBy(r => r, StringComparer.Ordinal).ToList());
+}
+
+/// <summary>GET /cluster/members: Akka Management's ClusterMembers shape.</summary>
+public sealed record ClusterMembersResponse(
+    string SelfNode,
+    string? Leader,
+    string? Oldest,
+    IReadOnlyDictionary<string, string?> OldestPerRole,
+    IReadOnlyList<ClusterMemberResponse> Members,
+    IReadOnlyList<UnreachableMember> Unreachable);
+
+/// <summary>One member: address, incarnation uid, status and roles.</summary>
+public sealed record ClusterMemberResponse(string Node, string NodeUid, string Status, IReadOnlyList<string> Roles);
+
+/// <summary>An unreachable member and who observed it.</summary>
+public sealed record UnreachableMember(string Node, IReadOnlyList<string> ObservedBy);
+
+/// <summary>A plain message reply, as Akka Management gives for operations and errors.</summary>
+public sealed record ManagementMessage(string Message);

@@ -1,0 +1,88 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Overlay.Actors.Addressing;
+using Overlay.Actors.Leases;
+
+namespace Overlay.Hosting.Management;
+
+/// <summary>
+/// The registry's routes: GET /leases, GET /leases/{subnet}, DELETE /leases/{subnet} (evict).
+/// A subnet is given as "10.244.1.0-24" (flannel's key form) or "10.244.1.0/24" (URL-encoded or
+/// not). Malformed: 400 with the reason; no such lease: 404; registry unreachable: 503.
+/// </summary>
+public static class LeaseEndpoints
+{
+    /// <summary>How long a request waits for the registry (it may be failing over).</summary>
+    public static readonly TimeSpan RegistryTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Maps the routes.</summary>
+    public static IEndpointRouteBuilder MapLeases(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/leases", async (IRequiredActor<LeaseRegistryActor> registry) =>
+        {
+            var snapshot = await AskAsync<LeaseSnapshot>(registry, GetLeaseSnapshot.Instance);
+            return snapshot is null
+                ? Unavailable()
+                : Results.Json(new LeasesJson(snapshot.Version, NetworkJson.From(snapshot.Network),
+                    snapshot.Leases.Select(LeaseJson.From).ToList()));
+        });
+        app.MapGet("/leases/{**subnet}", async (string subnet, IRequiredActor<LeaseRegistryActor> registry) =>
+        {
+            if (!TryParse(subnet, out var parsed, out var bad))
+                return bad;
+            var snapshot = await AskAsync<LeaseSnapshot>(registry, GetLeaseSnapshot.Instance);
+            if (snapshot is null)
+                return Unavailable();
+            var lease = snapshot.Leases.FirstOrDefault(l => l.Subnet == parsed);
+            return lease is null ? NotFound(parsed) : Results.Json(LeaseJson.From(lease));
+        });
+        app.MapDelete("/leases/{**subnet}", async (string subnet, IRequiredActor<LeaseRegistryActor> registry) =>
+        {
+            if (!TryParse(subnet, out var parsed, out var bad))
+                return bad;
+            var reply = await AskAsync<IOverlayMessage>(registry, new EvictLease(parsed));
+            return reply switch
+            {
+                LeaseRemovalSucceeded ok => Results.Json(new { subnet = ok.Subnet.ToString(), version = ok.Version }),
+                LeaseNotFound => NotFound(parsed),
+                LeaseRequestRejected r => Results.Json(new ErrorJson(r.Reason), statusCode: StatusCodes.Status409Conflict),
+                _ => Unavailable(),
+            };
+        });
+        return app;
+    }
+
+    /// <summary>Parses a subnet from a route segment, or produces the 400 to return.</summary>
+    public static bool TryParse(string text, out Ipv4Subnet subnet, out IResult badRequest)
+    {
+        var decoded = Uri.UnescapeDataString(text);
+        badRequest = Results.Ok();
+        if (Ipv4Subnet.TryParse(decoded, out subnet))
+            return true;
+        badRequest = Results.BadRequest(new ErrorJson(
+            $"not a subnet: '{decoded}' (expected a canonical IPv4 CIDR such as 10.244.1.0/24 or 10.244.1.0-24)"));
+        return false;
+    }
+
+    private static IResult NotFound(Ipv4Subnet subnet) => Results.NotFound(new ErrorJson($"no lease for {subnet}"));
+
+    private static IResult Unavailable() => Results.Json(
+        new ErrorJson($"the lease registry did not answer within {RegistryTimeout.TotalSeconds:0}s"),
+        statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<T?> AskAsync<T>(IRequiredActor<LeaseRegistryActor> registry, object message) where T : class
+    {
+        try
+        {
+            var actor = await registry.GetAsync();
+            return await actor.Ask<T>(message, RegistryTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Overlay.Actors.Leases;
+using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Storage;
+
+namespace Overlay.Hosting.Registry;
+
+/// <summary>Runs the lease registry singleton (with its SQL journal) or reaches it through a proxy.</summary>
+public static class RegistryHosting
+{
+    /// <summary>The singleton's name; the proxy is registered under <see cref="LeaseRegistryActor"/>.</summary>
+    public const string SingletonName = "lease-registry";
+
+    private static ClusterSingletonOptions SingletonOptions => new() { Role = ClusterRoles.Registry };
+
+    /// <summary>Hosts the registry singleton on members with the "registry" role, over
+    /// <paramref name="storage"/>; tables are created on first use.</summary>
+    public static AkkaConfigurationBuilder WithLeaseRegistry(this AkkaConfigurationBuilder builder,
+        RegistrySettings settings, StorageSettings storage)
+    {
+        storage.Prepare();
+        builder
+            .WithSqlPersistence(connectionString: storage.ConnectionString, providerName: storage.Linq2DbProviderName,
+                autoInitialize: true)
+            .WithSingleton<LeaseRegistryActor>(SingletonName, LeaseRegistryActor.Props(settings), SingletonOptions,
+                createProxyToo: true);
+        return builder;
+    }
+
+    /// <summary>Reaches the registry singleton from a member that does not host it.</summary>
+    public static AkkaConfigurationBuilder WithLeaseRegistryProxy(this AkkaConfigurationBuilder builder) =>
+        builder.WithSingletonProxy<LeaseRegistryActor>(SingletonName, SingletonOptions);
+}

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Net;
+using Overlay.Actors.Addressing;
+using Overlay.Hosting.Cli;
+using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Management;
+
+namespace Overlay.Node;
+
+/// <summary>Everything overlay-node runs with, after flags and environment were read and
+/// validated. Built only by <see cref="NodeOptions.Bind"/>.</summary>
+/// <param name="Cluster">Cluster membership (role "node").</param>
+/// <param name="NodeName">Lease identity (default: host name).</param>
+/// <param name="PublicIp">Underlay address peers send to.</param>
+/// <param name="Interface">Underlay interface (its MTU sets the TUN MTU).</param>
+/// <param name="UnderlayMtu">MTU of <paramref name="Interface"/>.</param>
+/// <param name="Port">UDP port (flannel's 8285).</param>
+/// <param name="SubnetFile">subnet.env path.</param>
+/// <param name="TunName">TUN device name.</param>
+/// <param name="RequestedSubnet">FLANNEL_SUBNET of the existing subnet.env, asked for first.</param>
+/// <param name="Management">Management HTTP endpoint.</param>
+/// <param name="SourceCheck">Drop datagrams whose outer source is not the inner source's lease holder.</param>
+public sealed record NodeSettings(
+    ClusterSettings Cluster,
+    string NodeName,
+    IPAddress PublicIp,
+    string Interface,
+    int UnderlayMtu,
+    int Port,
+    string SubnetFile,
+    string TunName,
+    Ipv4Subnet? RequestedSubnet,
+    ManagementSettings Management,
+    bool SourceCheck);
+
+/// <summary>overlay-node's flags, flannel's names where flannel has one; each has an
+/// OVERLAY_* environment mirror.</summary>
+public sealed class NodeOptions
+{
+    /// <summary>Default remoting port of a node (one above the seed's, so both fit on one host).</summary>
+    public const int DefaultClusterPort = 4054;
+
+    /// <summary>--seeds.</summary>
+    public Option<string?> Seeds { get; } = new("--seeds")
+    { Description = "Comma-separated seed addresses akka.tcp://overlay@host:port [env OVERLAY_SEEDS; required]" };
+    /// <summary>--public-ip.</summary>
+    public Option<string?> PublicIp { get; } = new("--public-ip")
+    { Description = "Underlay address peers send to [env OVERLAY_PUBLIC_IP; default: address of --iface]" };
+    /// <summary>--iface.</summary>
+    public Option<string?> Iface { get; } = new("--iface")
+    { Description = "Underlay interface [env OVERLAY_IFACE; default: interface of the default route, or of --public-ip]" };
+    /// <summary>--port.</summary>
+    public Option<string?> Port { get; } = new("--port")
+    { Description = "UDP port [env OVERLAY_PORT; default 8285]" };
+    /// <summary>--subnet-file.</summary>
+    public Option<string?> SubnetFile { get; } = new("--subnet-file")
+    { Description = "subnet.env for the CNI plugin [env OVERLAY_SUBNET_FILE; default /run/flannel/subnet.env]" };
+    /// <summary>--tun-name.</summary>
+    public Option<string?> TunName { get; } = new("--tun-name")
+    { Description = "TUN device name [env OVERLAY_TUN_NAME; default overlay0]" };
+    /// <summary>--node-name.</summary>
+    public Option<string?> NodeName { get; } = new("--node-name")
+    { Description = "Lease identity [env OVERLAY_NODE_NAME; default: host name]" };
+    /// <summary>--cluster-ip.</summary>
+    public Option<string?> ClusterIp { get; } = new("--cluster-ip")
+    { Description = "Address this node advertises to the cluster [env OVERLAY_CLUSTER_IP; default: --public-ip]" };
+    /// <summary>--cluster-port.</summary>
+    public Option<string?> ClusterPort { get; } = new("--cluster-port")
+    { Description = $"Remoting port [env OVERLAY_CLUSTER_PORT; default {DefaultClusterPort}]" };
+    /// <summary>--management-host.</summary>
+    public Option<string?> ManagementHost { get; } = new("--management-host")
+    { Description = "Address of the management HTTP endpoint [env OVERLAY_MANAGEMENT_HOST; default 127.0.0.1]" };
+    /// <summary>--management-port.</summary>
+    public Option<string?> ManagementPort { get; } = new("--management-port")
+    { Description = $"Port of the management HTTP endpoint [env OVERLAY_MANAGEMENT_PORT; default {ManagementSettings.DefaultPort}]" };
+    /// <summary>--source-check.</summary>
+    public Option<string?> SourceCheck { get; } = new("--source-check")
+    { Description = "on: accept a datagram only from the lease holder of its inner source; off: from anyone [env OVERLAY_SOURCE_CHECK; default on]" };
+
+    /// <summary>Adds every option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new[] { Seeds, PublicIp, Iface, Port, SubnetFile, TunName, NodeName, ClusterIp, ClusterPort,
+                     ManagementHost, ManagementPort, SourceCheck })
+            command.Options.Add(option);
+    }
+
+    /// <summary>Reads and validates the settings; throws <see cref="SettingsException"/> naming the bad value.
+    /// <paramref name="underlay"/> answers interface questions (the real one reads the OS).</summary>
+    public NodeSettings Bind(ParseResult result, IUnderlayProbe underlay, Func<string, string?>? environment = null)
+    {
+        var flags = new FlagReader(result, environment);
+        var seeds = flags.List(Seeds, "OVERLAY_SEEDS");
+        if (seeds.Count == 0)
+            throw new SettingsException("--seeds: at least one seed address akka.tcp://overlay@host:port is required");
+        foreach (var seed in seeds)
+        {
+            if (!seed.StartsWith($"akka.tcp://{ClusterSettings.SystemName}@", StringComparison.Ordinal))
+                throw new SettingsException($"--seeds: not an address akka.tcp://{ClusterSettings.SystemName}@host:port: '{seed}'");
+        }
+
+        var publicIp = flags.Ipv4(PublicIp, "OVERLAY_PUBLIC_IP");
+        var iface = flags.OptionalString(Iface, "OVERLAY_IFACE");
+        if (iface is null)
+            iface = publicIp is not null ? underlay.InterfaceOf(publicIp) : underlay.DefaultRouteInterface();
+        publicIp ??= underlay.AddressOf(iface);
+        var mtu = underlay.MtuOf(iface);
+
+        var subnetFile = flags.String(SubnetFile, "/run/flannel/subnet.env", "OVERLAY_SUBNET_FILE");
+        var tunName = flags.String(TunName, "overlay0", "OVERLAY_TUN_NAME");
+        if (tunName.Length is 0 or > 15 || tunName.Any(c => char.IsWhiteSpace(c) || c == '/'))
+            throw new SettingsException($"--tun-name: not a Linux interface name (1..15 characters, no spaces or '/'): '{tunName}'");
+        var nodeName = flags.String(NodeName, Dns.GetHostName(), "OVERLAY_NODE_NAME");
+        var clusterHost = flags.String(ClusterIp, publicIp.ToString(), "OVERLAY_CLUSTER_IP");
+        var clusterPort = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true, "OVERLAY_CLUSTER_PORT");
+        var port = flags.Port(Port, 8285, allowZero: false, "OVERLAY_PORT");
+        var sourceCheck = flags.Choice(SourceCheck, "on", ["on", "off"], "OVERLAY_SOURCE_CHECK") == "on";
+        var management = new ManagementSettings(
+            flags.String(ManagementHost, "127.0.0.1", "OVERLAY_MANAGEMENT_HOST"),
+            flags.Port(ManagementPort, ManagementSettings.DefaultPort, allowZero: true, "OVERLAY_MANAGEMENT_PORT"));
+        var cluster = new ClusterSettings(clusterHost, clusterPort, seeds, [ClusterRoles.Node]);
+        return new NodeSettings(cluster, nodeName, publicIp, iface, mtu, port, subnetFile, tunName,
+            underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck);
+    }
+}
+
+/// <summary>What <see cref="NodeOptions.Bind"/> needs to know about the host's interfaces and
+/// files; the OS implementation reads /proc and /sys, tests give fixed answers.</summary>
+public interface IUnderlayProbe
+{
+    /// <summary>The interface of the IPv4 default route; throws <see cref="SettingsException"/> when there is none.</summary>
+    string DefaultRouteInterface();
+    /// <summary>The interface that holds <paramref name="address"/>.</summary>
+    string InterfaceOf(IPAddress address);
+    /// <summary>The first IPv4 address of <paramref name="iface"/>.</summary>
+    IPAddress AddressOf(string iface);
+    /// <summary>The MTU of <paramref name="iface"/>.</summary>
+    int MtuOf(string iface);
+    /// <summary>FLANNEL_SUBNET of an existing subnet.env, or null.</summary>
+    Ipv4Subnet? ReadRequestedSubnet(string path);
+}

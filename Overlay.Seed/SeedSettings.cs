@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Net;
+using Overlay.Actors.Configuration;
+using Overlay.Actors.Leases;
+using Overlay.Hosting.Cli;
+using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Management;
+using Overlay.Hosting.Storage;
+
+namespace Overlay.Seed;
+
+/// <summary>Everything overlay-seed runs with, after flags, environment and files were read and
+/// validated. Built only by <see cref="SeedOptions.Bind"/>.</summary>
+public sealed record SeedSettings(
+    ClusterSettings Cluster,
+    NetworkConfig Network,
+    string NetConfigSource,
+    StorageSettings Storage,
+    ManagementSettings Management,
+    RegistrySettings Registry);
+
+/// <summary>overlay-seed's flags. Each has an environment mirror (OVERLAY_*), and the cluster
+/// flags also take Lighthouse's variables (CLUSTER_IP, CLUSTER_PORT, CLUSTER_SEEDS).</summary>
+public sealed class SeedOptions
+{
+    /// <summary>Default remoting port of a seed (Lighthouse's).</summary>
+    public const int DefaultClusterPort = 4053;
+
+    /// <summary>--cluster-ip.</summary>
+    public Option<string?> ClusterIp { get; } = new("--cluster-ip")
+    { Description = "Address or host name this seed advertises to the cluster [env CLUSTER_IP; default: host name]" };
+    /// <summary>--cluster-port.</summary>
+    public Option<string?> ClusterPort { get; } = new("--cluster-port")
+    { Description = $"Remoting port [env CLUSTER_PORT; default {DefaultClusterPort}]" };
+    /// <summary>--seeds.</summary>
+    public Option<string?> Seeds { get; } = new("--seeds")
+    { Description = "Comma-separated seed addresses akka.tcp://overlay@host:port; this seed adds itself when missing [env CLUSTER_SEEDS]" };
+    /// <summary>--net-config-path.</summary>
+    public Option<string?> NetConfigPath { get; } = new("--net-config-path")
+    { Description = "flannel net-conf.json [env OVERLAY_NET_CONFIG_PATH; default: embedded 10.244.0.0/16, SubnetLen 24, udp 8285]" };
+    /// <summary>--data-dir.</summary>
+    public Option<string?> DataDir { get; } = new("--data-dir")
+    { Description = "Directory of the SQLite registry database [env OVERLAY_DATA_DIR; default ./data]" };
+    /// <summary>--db-provider.</summary>
+    public Option<string?> DbProvider { get; } = new("--db-provider")
+    { Description = "Registry storage: sqlite or postgres [env OVERLAY_DB_PROVIDER; default sqlite]" };
+    /// <summary>--db.</summary>
+    public Option<string?> Db { get; } = new("--db")
+    { Description = "Connection string (required for postgres; overrides --data-dir for sqlite) [env OVERLAY_DB]" };
+    /// <summary>--management-host.</summary>
+    public Option<string?> ManagementHost { get; } = new("--management-host")
+    { Description = "Address of the management HTTP endpoint [env OVERLAY_MANAGEMENT_HOST; default 127.0.0.1]" };
+    /// <summary>--management-port.</summary>
+    public Option<string?> ManagementPort { get; } = new("--management-port")
+    { Description = $"Port of the management HTTP endpoint [env OVERLAY_MANAGEMENT_PORT; default {ManagementSettings.DefaultPort}]" };
+    /// <summary>--lease-ttl.</summary>
+    public Option<string?> LeaseTtl { get; } = new("--lease-ttl")
+    { Description = "Lease lifetime without renewal [env OVERLAY_LEASE_TTL; default 24h]" };
+    /// <summary>--lease-grace.</summary>
+    public Option<string?> LeaseGrace { get; } = new("--lease-grace")
+    { Description = "How long a node the cluster removed keeps its lease [env OVERLAY_LEASE_GRACE; default 5m]" };
+    /// <summary>--snapshot-every.</summary>
+    public Option<string?> SnapshotEvery { get; } = new("--snapshot-every")
+    { Description = "Registry snapshot after this many events [env OVERLAY_SNAPSHOT_EVERY; default 100]" };
+
+    /// <summary>Adds every option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new[] { ClusterIp, ClusterPort, Seeds, NetConfigPath, DataDir, DbProvider, Db,
+                     ManagementHost, ManagementPort, LeaseTtl, LeaseGrace, SnapshotEvery })
+            command.Options.Add(option);
+    }
+
+    /// <summary>Reads and validates the settings; throws <see cref="SettingsException"/> naming the bad value.</summary>
+    public SeedSettings Bind(ParseResult result, Func<string, string?>? environment = null)
+    {
+        var flags = new FlagReader(result, environment);
+        var host = flags.String(ClusterIp, Dns.GetHostName(), "CLUSTER_IP", "OVERLAY_CLUSTER_IP");
+        var port = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true, "CLUSTER_PORT", "OVERLAY_CLUSTER_PORT");
+        var self = $"akka.tcp://{ClusterSettings.SystemName}@{host}:{port}";
+        var seeds = flags.List(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS").ToList();
+        foreach (var seed in seeds)
+        {
+            if (!seed.StartsWith($"akka.tcp://{ClusterSettings.SystemName}@", StringComparison.Ordinal))
+                throw new SettingsException($"--seeds: not an address akka.tcp://{ClusterSettings.SystemName}@host:port: '{seed}'");
+        }
+        if (!seeds.Contains(self))
+            seeds.Add(self);
+        var cluster = new ClusterSettings(host, port, seeds, [ClusterRoles.Seed, ClusterRoles.Registry]);
+
+        var (configPath, configSource) = flags.Raw(NetConfigPath, "OVERLAY_NET_CONFIG_PATH");
+        NetworkConfig network;
+        if (configPath is null)
+            network = NetworkConfigParser.Default;
+        else
+        {
+            string json;
+            try
+            {
+                json = File.ReadAllText(configPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new SettingsException($"{configSource}: cannot read '{configPath}': {ex.Message}");
+            }
+            try
+            {
+                network = NetworkConfigParser.Parse(json);
+            }
+            catch (NetworkConfigException ex)
+            {
+                throw new SettingsException($"{configPath}: {ex.Message}");
+            }
+        }
+
+        var provider = flags.Choice(DbProvider, "sqlite", ["sqlite", "postgres"], "OVERLAY_DB_PROVIDER");
+        var connection = flags.OptionalString(Db, "OVERLAY_DB");
+        StorageSettings storage = provider switch
+        {
+            "postgres" => new StorageSettings(StorageProvider.Postgres,
+                connection ?? throw new SettingsException("--db: a connection string is required with --db-provider postgres")),
+            _ => connection is not null
+                ? new StorageSettings(StorageProvider.Sqlite, connection)
+                : StorageSettings.SqliteIn(flags.String(DataDir, "./data", "OVERLAY_DATA_DIR")),
+        };
+
+        var management = new ManagementSettings(
+            flags.String(ManagementHost, "127.0.0.1", "OVERLAY_MANAGEMENT_HOST"),
+            flags.Port(ManagementPort, ManagementSettings.DefaultPort, allowZero: true, "OVERLAY_MANAGEMENT_PORT"));
+
+        var defaults = RegistrySettings.Default;
+        var (snapshotText, snapshotSource) = flags.Raw(SnapshotEvery, "OVERLAY_SNAPSHOT_EVERY");
+        var snapshotEvery = defaults.SnapshotEvery;
+        if (snapshotText is not null && (!int.TryParse(snapshotText, out snapshotEvery) || snapshotEvery < 1))
+            throw new SettingsException($"{snapshotSource}: not a positive whole number: '{snapshotText}'");
+        var registry = defaults with
+        {
+            Ttl = flags.Duration(LeaseTtl, defaults.Ttl, "OVERLAY_LEASE_TTL"),
+            GracePeriod = flags.Duration(LeaseGrace, defaults.GracePeriod, "OVERLAY_LEASE_GRACE"),
+            SnapshotEvery = snapshotEvery,
+        };
+        return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry);
+    }
+}
