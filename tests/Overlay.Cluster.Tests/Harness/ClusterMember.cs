@@ -36,10 +36,10 @@ public sealed class ClusterMember : IAsyncDisposable
     /// <summary>This member's cluster address.</summary>
     public Akka.Actor.Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
-    /// <summary>Starts a member; it joins <paramref name="joinTo"/>, or itself when null.
+    /// <summary>Starts a member; it joins <paramref name="seedAddress"/>, else <paramref name="joinTo"/>, else itself.
     /// With <paramref name="storage"/> it has the registry role.</summary>
     public static async Task<ClusterMember> StartAsync(StorageSettings? storage, RegistrySettings? registry = null,
-        ClusterMember? joinTo = null, string? extraHocon = null)
+        ClusterMember? joinTo = null, string? extraHocon = null, string? seedAddress = null)
     {
         var roles = storage is null ? new[] { ClusterRoles.Node } : new[] { ClusterRoles.Seed, ClusterRoles.Registry };
         var cluster = new ClusterSettings("127.0.0.1", 0, [], roles, BindHost: "127.0.0.1");
@@ -61,7 +61,8 @@ public sealed class ClusterMember : IAsyncDisposable
         var proxy = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<LeaseRegistryActor>();
         var member = new ClusterMember(host, system, proxy);
         var self = Akka.Cluster.Cluster.Get(system);
-        await self.JoinAsync(joinTo?.Address ?? self.SelfAddress).WaitAsync(TimeSpan.FromSeconds(30));
+        var target = seedAddress is not null ? Akka.Actor.Address.Parse(seedAddress) : joinTo?.Address ?? self.SelfAddress;
+        await self.JoinAsync(target).WaitAsync(TimeSpan.FromSeconds(30));
         return member;
     }
 
