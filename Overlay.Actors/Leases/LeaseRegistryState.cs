@@ -1,0 +1,445 @@
+using System.Collections;
+using System.Collections.Immutable;
+using System.Net;
+using Overlay.Actors.Addressing;
+using Overlay.Actors.Configuration;
+
+namespace Overlay.Actors.Leases;
+
+/// <summary>
+/// The lease registry's state and all of its decisions, without actors: <see cref="Process"/>,
+/// <see cref="SweepExpired"/> and <see cref="EndLeasesOfRemovedMembers"/> decide (reply + events)
+/// and never change the state; <see cref="Apply"/> returns the state after one persisted event.
+/// </summary>
+/// <remarks>
+/// <para>Invariant, above everything: no two live leases overlap, and every lease granted lies in
+/// SubnetMin..SubnetMax with prefix SubnetLen. Process only proposes grants that keep it, and Apply
+/// throws <see cref="InvalidOperationException"/> on a grant that would break it (defence in depth
+/// against a corrupt journal or a caller that skipped an event).</para>
+/// <para>Versions: every event carries Version + 1, Version + 2, ... of the state that decided it,
+/// Apply accepts only the next version, and a lease's Version is that of the event that last
+/// changed it.</para>
+/// <para>Leases whose ExpiresAt has passed stay live (renewable) until <see cref="SweepExpired"/>
+/// ends them: the registry clock is the sweep.</para>
+/// <para>Immutable: every instance can be shared between threads; Apply costs O(log n).</para>
+/// </remarks>
+public sealed class LeaseRegistryState
+{
+    // All fields are immutable collections; a new state is a shallow copy with some replaced
+    // (see Copy), which is why they are not readonly. No instance changes once returned.
+    private ImmutableSortedDictionary<Ipv4Subnet, Lease> _leases = ImmutableSortedDictionary<Ipv4Subnet, Lease>.Empty;
+
+    // Secondary indexes of live leases, for acquire (by node name, by public IP), member removal
+    // and expiry, so that no command scans every lease.
+    private ImmutableDictionary<string, ImmutableSortedSet<Ipv4Subnet>> _byNode =
+        ImmutableDictionary.Create<string, ImmutableSortedSet<Ipv4Subnet>>(StringComparer.Ordinal);
+    private ImmutableDictionary<IPAddress, ImmutableSortedSet<Ipv4Subnet>> _byPublicIp =
+        ImmutableDictionary<IPAddress, ImmutableSortedSet<Ipv4Subnet>>.Empty;
+    private ImmutableDictionary<string, ImmutableSortedSet<Ipv4Subnet>> _byMember =
+        ImmutableDictionary.Create<string, ImmutableSortedSet<Ipv4Subnet>>(StringComparer.Ordinal);
+    private ImmutableSortedSet<(DateTimeOffset ExpiresAt, Ipv4Subnet Subnet)> _byExpiry = [];
+
+    // Subnets freed recently, with the version that freed each: handed out last. At most
+    // OverlayConstants.MaxFreedSubnetsRemembered (4096) are kept; beyond that the oldest is forgotten
+    // and counts as never used again. Includes subnets a later config no longer admits.
+    private ImmutableDictionary<Ipv4Subnet, long> _freed = ImmutableDictionary<Ipv4Subnet, long>.Empty;
+    private ImmutableSortedSet<(long FreedAtVersion, Ipv4Subnet Subnet)> _freedByAge = [];
+
+    // The allocator's index over the current config (null while unconfigured), and the live leases
+    // that config does not admit: only ever non-empty between applying a NetworkConfigured and the
+    // LeaseEnded(Incompatible) events decided with it.
+    private SubnetUsage? _usage;
+    private ImmutableSortedSet<Ipv4Subnet> _foreign = [];
+
+    private LeaseRegistryState()
+    {
+    }
+
+    /// <summary>The state before any event: version 0, no network, no leases.</summary>
+    public static LeaseRegistryState Empty { get; } = new();
+
+    /// <summary>The version of the last applied event; 0 when none.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>The network config, or null until the first <see cref="NetworkConfigured"/>.</summary>
+    public NetworkConfig? Network { get; private set; }
+
+    /// <summary>The live leases, ordered by subnet. O(1) to get; enumerating costs O(n).</summary>
+    public IReadOnlyCollection<Lease> Leases => new LeaseView(_leases);
+
+    /// <summary>The remembered freed subnets, oldest first.</summary>
+    public IReadOnlyList<FreedSubnet> Freed => _freedByAge.Select(f => new FreedSubnet(f.Subnet, f.FreedAtVersion)).ToList();
+
+    /// <summary>How many subnets of SubnetMin..SubnetMax no live lease holds; 0 while unconfigured.</summary>
+    public int FreeSubnetCount => _usage is null ? 0 : (int)Math.Min(int.MaxValue, _usage.FreeCount);
+
+    /// <summary>The live lease with exactly this subnet, or null.</summary>
+    public Lease? Find(Ipv4Subnet subnet) => _leases.GetValueOrDefault(subnet);
+
+    // ---- decisions ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Decides a command: the reply and the events to persist (none for queries, refusals and
+    /// no-ops). Never changes this state. <paramref name="now"/> is the registry clock and
+    /// <paramref name="settings"/> gives the TTL.
+    /// </summary>
+    public RegistryDecision Process(ILeaseRegistryCommand command, DateTimeOffset now, RegistrySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(settings);
+        return command switch
+        {
+            ConfigureNetwork configure => Configure(configure.Config),
+            AcquireLease acquire => Acquire(acquire, now + settings.Ttl),
+            RenewLease renew => Renew(renew, now + settings.Ttl),
+            ReleaseLease release => End(release.Subnet, release.NodeName, LeaseEndReason.Released),
+            EvictLease evict => End(evict.Subnet, holder: null, LeaseEndReason.Evicted),
+            GetLeaseSnapshot => Reply(new LeaseSnapshot(Version, Network, _leases.Values.ToList())),
+            _ => Reply(new LeaseRequestRejected($"unsupported command: {command.GetType().Name}")),
+        };
+    }
+
+    /// <summary>LeaseEnded(Expired) for every live lease with ExpiresAt &lt;= <paramref name="now"/>,
+    /// in expiry order; no reply. Costs O(k log n) for k expired leases.</summary>
+    public RegistryDecision SweepExpired(DateTimeOffset now)
+    {
+        var events = new List<ILeaseEvent>();
+        foreach (var (expiresAt, subnet) in _byExpiry)
+        {
+            if (expiresAt > now)
+                break;
+            events.Add(new LeaseEnded(subnet, LeaseEndReason.Expired, Version + events.Count + 1));
+        }
+        return new RegistryDecision(null, events);
+    }
+
+    /// <summary>
+    /// LeaseEnded(MemberRemoved) for every live lease whose MemberAddress is a key of
+    /// <paramref name="removedAt"/> with removedAt + <paramref name="grace"/> &lt;= <paramref name="now"/>,
+    /// in subnet order; no reply. A holder that re-acquired meanwhile under a new member address
+    /// keeps its lease (it no longer matches). Leases with an empty (unknown) MemberAddress are never
+    /// ended this way. The caller must drop an address from <paramref name="removedAt"/> when a member
+    /// with the same address joins again.
+    /// </summary>
+    public RegistryDecision EndLeasesOfRemovedMembers(
+        IReadOnlyDictionary<string, DateTimeOffset> removedAt, DateTimeOffset now, TimeSpan grace)
+    {
+        ArgumentNullException.ThrowIfNull(removedAt);
+        var ended = new SortedSet<Ipv4Subnet>();
+        foreach (var (member, at) in removedAt)
+        {
+            if (string.IsNullOrEmpty(member) || at + grace > now || !_byMember.TryGetValue(member, out var subnets))
+                continue;
+            ended.UnionWith(subnets);
+        }
+        var events = ended
+            .Select((subnet, i) => (ILeaseEvent)new LeaseEnded(subnet, LeaseEndReason.MemberRemoved, Version + i + 1))
+            .ToList();
+        return new RegistryDecision(null, events);
+    }
+
+    private RegistryDecision Configure(NetworkConfig? config)
+    {
+        if (config is null)
+            return Reply(new LeaseRequestRejected("ConfigureNetwork without a config"));
+        try
+        {
+            NetworkConfigParser.Validate(config);
+        }
+        catch (NetworkConfigException e)
+        {
+            return Reply(new LeaseRequestRejected($"invalid network config: {e.Message}"));
+        }
+        if (config.Equals(Network))
+            return Reply(new NetworkConfigured(config, Version));
+
+        var configured = new NetworkConfigured(config, Version + 1);
+        var events = new List<ILeaseEvent> { configured };
+        foreach (var subnet in _leases.Keys)
+        {
+            if (!config.Admits(subnet))
+                events.Add(new LeaseEnded(subnet, LeaseEndReason.Incompatible, Version + events.Count + 1));
+        }
+        return new RegistryDecision(configured, events);
+    }
+
+    private RegistryDecision Acquire(AcquireLease request, DateTimeOffset expiresAt)
+    {
+        if (Network is not { } network || _usage is not { } usage)
+            return Reply(new LeaseRequestRejected("network not configured"));
+        if (string.IsNullOrWhiteSpace(request.NodeName))
+            return Reply(new LeaseRequestRejected("AcquireLease needs a node name"));
+        if (request.PublicIp is null)
+            return Reply(new LeaseRequestRejected($"AcquireLease for {request.NodeName} needs a public IP"));
+        if (request.Port is < 1 or > OverlayConstants.MaxPort)
+            return Reply(new LeaseRequestRejected(
+                $"AcquireLease for {request.NodeName} needs a port in 1..{OverlayConstants.MaxPort}: {request.Port}"));
+
+        // flannel's order: the lease this node holds (by name, then by public IP), then the subnet
+        // it asks for if valid and free, then the allocator's pick.
+        var subnet = HeldBy(_byNode, request.NodeName)
+                     ?? HeldBy(_byPublicIp, request.PublicIp)
+                     ?? (request.RequestedSubnet is { } requested && network.Admits(requested) && !OverlapsLive(requested)
+                         ? requested
+                         : usage.Pick(_foreign));
+        if (subnet is not { } granted)
+            return Reply(new LeaseRequestRejected(
+                $"out of subnets in {network.Network} (SubnetMin {network.SubnetMin.NetworkAddress} .. SubnetMax {network.SubnetMax.NetworkAddress})"));
+
+        var lease = new Lease(granted, request.NodeName, request.PublicIp, request.Port, expiresAt, Version + 1,
+            request.MemberAddress ?? "");
+        return new RegistryDecision(new LeaseAcquired(lease, network), [new LeaseGranted(lease)]);
+    }
+
+    /// <summary>The lowest live subnet indexed under <paramref name="key"/> that the config admits.</summary>
+    private Ipv4Subnet? HeldBy<TKey>(ImmutableDictionary<TKey, ImmutableSortedSet<Ipv4Subnet>> index, TKey key)
+        where TKey : notnull
+    {
+        if (!index.TryGetValue(key, out var subnets))
+            return null;
+        foreach (var subnet in subnets)
+        {
+            if (Network!.Admits(subnet))
+                return subnet;
+        }
+        return null;
+    }
+
+    private bool OverlapsLive(Ipv4Subnet subnet)
+    {
+        // Admitted leases all have the candidate's length and alignment, so for them overlap means
+        // equality; the rest are the few foreign leases of a config change in progress.
+        if (_leases.ContainsKey(subnet))
+            return true;
+        foreach (var foreign in _foreign)
+        {
+            if (foreign.Overlaps(subnet))
+                return true;
+        }
+        return false;
+    }
+
+    private RegistryDecision Renew(RenewLease request, DateTimeOffset expiresAt)
+    {
+        if (!_leases.TryGetValue(request.Subnet, out var lease) || lease.NodeName != request.NodeName)
+            return Reply(new LeaseNotFound(request.Subnet));
+        var renewed = new LeaseRenewed(request.Subnet, expiresAt, Version + 1);
+        return new RegistryDecision(
+            new LeaseRenewalSucceeded(lease with { ExpiresAt = expiresAt, Version = renewed.Version }), [renewed]);
+    }
+
+    private RegistryDecision End(Ipv4Subnet subnet, string? holder, LeaseEndReason reason)
+    {
+        if (!_leases.TryGetValue(subnet, out var lease) || (holder is not null && lease.NodeName != holder))
+            return Reply(new LeaseNotFound(subnet));
+        var ended = new LeaseEnded(subnet, reason, Version + 1);
+        return new RegistryDecision(new LeaseRemovalSucceeded(subnet, ended.Version), [ended]);
+    }
+
+    private static RegistryDecision Reply(IOverlayMessage reply) => new(reply, []);
+
+    // ---- applying events ------------------------------------------------------------------------
+
+    /// <summary>
+    /// The state after <paramref name="e"/>. Throws <see cref="InvalidOperationException"/> when
+    /// e.Version is not Version + 1, when a grant would break the invariant (no network, outside
+    /// SubnetMin..SubnetMax or not SubnetLen long, overlapping a live lease other than the one it
+    /// replaces), or when a renewal or end names no live lease.
+    /// </summary>
+    public LeaseRegistryState Apply(ILeaseEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.Version != Version + 1)
+            throw new InvalidOperationException(
+                $"cannot apply {e.GetType().Name} version {e.Version} to the lease registry at version {Version}: expected version {Version + 1}");
+        var next = e switch
+        {
+            NetworkConfigured configured => WithNetwork(configured.Config),
+            LeaseGranted granted => WithGranted(granted.Lease),
+            LeaseRenewed renewed => WithRenewed(renewed),
+            LeaseEnded ended => WithEnded(ended),
+            _ => throw new InvalidOperationException($"cannot apply unknown lease event {e.GetType().Name} version {e.Version}"),
+        };
+        next.Version = e.Version;
+        return next;
+    }
+
+    private LeaseRegistryState WithNetwork(NetworkConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var next = Copy();
+        next.Network = config;
+        next.RebuildUsage();
+        return next;
+    }
+
+    private LeaseRegistryState WithGranted(Lease lease)
+    {
+        if (Network is not { } network)
+            throw new InvalidOperationException($"cannot grant {lease.Subnet} to {lease.NodeName}: no network config");
+        if (!network.Admits(lease.Subnet))
+            throw new InvalidOperationException(
+                $"cannot grant {lease.Subnet} to {lease.NodeName}: not a /{network.SubnetLen} in {network.SubnetMin}..{network.SubnetMax}");
+        foreach (var foreign in _foreign)
+        {
+            if (foreign.Overlaps(lease.Subnet))
+                throw new InvalidOperationException(
+                    $"cannot grant {lease.Subnet} to {lease.NodeName}: overlaps the live lease {foreign}");
+        }
+
+        var next = Copy();
+        if (_leases.TryGetValue(lease.Subnet, out var replaced))
+            next.Unindex(replaced);
+        next.Index(lease);
+        next._usage = next._usage!.WithLive(lease.Subnet);
+        if (next._freed.TryGetValue(lease.Subnet, out var freedAt))
+        {
+            next._freed = next._freed.Remove(lease.Subnet);
+            next._freedByAge = next._freedByAge.Remove((freedAt, lease.Subnet));
+        }
+        return next;
+    }
+
+    private LeaseRegistryState WithRenewed(LeaseRenewed renewed)
+    {
+        if (!_leases.TryGetValue(renewed.Subnet, out var lease))
+            throw new InvalidOperationException($"cannot renew {renewed.Subnet}: no live lease");
+        var next = Copy();
+        next.Unindex(lease);
+        next.Index(lease with { ExpiresAt = renewed.ExpiresAt, Version = renewed.Version });
+        return next;
+    }
+
+    private LeaseRegistryState WithEnded(LeaseEnded ended)
+    {
+        if (!_leases.TryGetValue(ended.Subnet, out var lease))
+            throw new InvalidOperationException($"cannot end {ended.Subnet} ({ended.Reason}): no live lease");
+        var next = Copy();
+        next.Unindex(lease);
+        next.Remember(ended.Subnet, ended.Version);
+        return next;
+    }
+
+    private void Remember(Ipv4Subnet subnet, long freedAtVersion)
+    {
+        if (_freed.TryGetValue(subnet, out var old))
+            _freedByAge = _freedByAge.Remove((old, subnet));
+        _freed = _freed.SetItem(subnet, freedAtVersion);
+        _freedByAge = _freedByAge.Add((freedAtVersion, subnet));
+        _usage = _usage?.WithFreed(subnet, freedAtVersion);
+        while (_freed.Count > OverlayConstants.MaxFreedSubnetsRemembered)
+        {
+            var oldest = _freedByAge.Min;
+            _freed = _freed.Remove(oldest.Subnet);
+            _freedByAge = _freedByAge.Remove(oldest);
+            _usage = _usage?.WithoutFreed(oldest.Subnet);
+        }
+    }
+
+    // Index and Unindex keep _leases, the secondary indexes and _foreign in step; the caller
+    // updates _usage (grant and end differ there).
+    private void Index(Lease lease)
+    {
+        _leases = _leases.SetItem(lease.Subnet, lease);
+        _byNode = Add(_byNode, lease.NodeName ?? "", lease.Subnet);
+        _byPublicIp = Add(_byPublicIp, lease.PublicIp, lease.Subnet);
+        _byMember = Add(_byMember, lease.MemberAddress ?? "", lease.Subnet);
+        _byExpiry = _byExpiry.Add((lease.ExpiresAt, lease.Subnet));
+        if (Network is null || !Network.Admits(lease.Subnet))
+            _foreign = _foreign.Add(lease.Subnet);
+    }
+
+    private void Unindex(Lease lease)
+    {
+        _leases = _leases.Remove(lease.Subnet);
+        _byNode = Remove(_byNode, lease.NodeName ?? "", lease.Subnet);
+        _byPublicIp = Remove(_byPublicIp, lease.PublicIp, lease.Subnet);
+        _byMember = Remove(_byMember, lease.MemberAddress ?? "", lease.Subnet);
+        _byExpiry = _byExpiry.Remove((lease.ExpiresAt, lease.Subnet));
+        _foreign = _foreign.Remove(lease.Subnet);
+    }
+
+    private static ImmutableDictionary<TKey, ImmutableSortedSet<Ipv4Subnet>> Add<TKey>(
+        ImmutableDictionary<TKey, ImmutableSortedSet<Ipv4Subnet>> index, TKey key, Ipv4Subnet subnet)
+        where TKey : notnull =>
+        index.SetItem(key, index.TryGetValue(key, out var subnets) ? subnets.Add(subnet) : [subnet]);
+
+    private static ImmutableDictionary<TKey, ImmutableSortedSet<Ipv4Subnet>> Remove<TKey>(
+        ImmutableDictionary<TKey, ImmutableSortedSet<Ipv4Subnet>> index, TKey key, Ipv4Subnet subnet)
+        where TKey : notnull
+    {
+        if (!index.TryGetValue(key, out var subnets))
+            return index;
+        var rest = subnets.Remove(subnet);
+        return rest.IsEmpty ? index.Remove(key) : index.SetItem(key, rest);
+    }
+
+    /// <summary>Recomputes the allocator index and the foreign set for the current Network.</summary>
+    private void RebuildUsage()
+    {
+        if (Network is not { } network)
+        {
+            _usage = null;
+            _foreign = [.. _leases.Keys];
+            return;
+        }
+        _usage = SubnetUsage.Create(network, _leases.Keys, _freedByAge.Select(f => (f.Subnet, f.FreedAtVersion)));
+        _foreign = [.. _leases.Keys.Where(s => !network.Admits(s))];
+    }
+
+    private LeaseRegistryState Copy() => (LeaseRegistryState)MemberwiseClone();
+
+    // ---- snapshots ------------------------------------------------------------------------------
+
+    /// <summary>The whole state for the snapshot store: leases by subnet, freed oldest first.</summary>
+    public RegistrySnapshot ToSnapshot() => new(Version, Network, _leases.Values.ToList(), Freed);
+
+    /// <summary>
+    /// The state a snapshot describes; it behaves exactly like the state that produced it. Throws
+    /// <see cref="InvalidOperationException"/> when the snapshot breaks the invariant (overlapping
+    /// leases, leases without a network, versions beyond the snapshot's).
+    /// </summary>
+    public static LeaseRegistryState FromSnapshot(RegistrySnapshot s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var leases = (s.Leases ?? []).OrderBy(l => l.Subnet).ToList();
+        if (s.Network is null && leases.Count > 0)
+            throw new InvalidOperationException($"snapshot at version {s.Version} has {leases.Count} leases but no network config");
+
+        var state = Empty.Copy();
+        state.Version = s.Version;
+        state.Network = s.Network;
+        // Sorted by (network, prefix), a lease overlaps an earlier one exactly when it starts at or
+        // before the furthest end seen so far.
+        Ipv4Subnet? furthest = null;
+        foreach (var lease in leases)
+        {
+            if (furthest is { } reach && lease.Subnet.Network <= reach.Last)
+                throw new InvalidOperationException(
+                    $"snapshot at version {s.Version} has overlapping leases {reach} and {lease.Subnet}");
+            if (lease.Version > s.Version)
+                throw new InvalidOperationException(
+                    $"snapshot at version {s.Version} has lease {lease.Subnet} at version {lease.Version}");
+            state.Index(lease);
+            if (furthest is null || lease.Subnet.Last > furthest.Value.Last)
+                furthest = lease.Subnet;
+        }
+        foreach (var freed in (s.Freed ?? []).OrderBy(f => f.FreedAtVersion))
+        {
+            if (!state._leases.ContainsKey(freed.Subnet))
+                state.Remember(freed.Subnet, freed.FreedAtVersion);
+        }
+        state.RebuildUsage();
+        return state;
+    }
+
+    /// <summary>A read-only, ordered view of the live leases with O(1) Count.</summary>
+    private sealed class LeaseView(ImmutableSortedDictionary<Ipv4Subnet, Lease> leases) : IReadOnlyCollection<Lease>
+    {
+        public int Count => leases.Count;
+
+        public IEnumerator<Lease> GetEnumerator() => leases.Values.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
