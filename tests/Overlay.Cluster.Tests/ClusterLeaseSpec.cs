@@ -78,10 +78,12 @@ public sealed class ClusterLeaseSpec(ITestOutputHelper output)
 
         var goneAddress = gone.Address;
         var returningAddress = returning.Address;
-        await gone.DisposeAsync();
         await returning.DisposeAsync();
-        await Poll.UntilTrueAsync(() => Akka.Cluster.Cluster.Get(a.System).State.Members
-            .All(m => m.Address != goneAddress && m.Address != returningAddress), Long, "both members removed");
+        await Poll.UntilTrueAsync(() => Akka.Cluster.Cluster.Get(a.System).State.Members.All(m => m.Address != returningAddress),
+            Long, "the returning member removed");
+        await gone.DisposeAsync();
+        await Poll.UntilTrueAsync(() => Akka.Cluster.Cluster.Get(a.System).State.Members.All(m => m.Address != goneAddress),
+            Long, "the departed member removed");
         var removedAt = DateTimeOffset.UtcNow;
 
         await using var back = await ClusterMember.StartAsync(null, joinTo: a);

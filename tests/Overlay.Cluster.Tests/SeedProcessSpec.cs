@@ -51,7 +51,7 @@ public sealed class SeedProcessSpec(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.NotFound, (await seed.Http.GetAsync("leases/10.244.200.0-24")).StatusCode);
             var bad = await seed.Http.GetAsync("leases/10.244.1.7-24");
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-            Assert.Contains("10.244.1.7/24", await bad.Content.ReadAsStringAsync());
+            Assert.Contains("10.244.1.7-24", await bad.Content.ReadAsStringAsync());
 
             await Poll.UntilTrueAsync(async () => (await seed.GetJsonAsync("cluster/members")).GetProperty("members").GetArrayLength() == 2,
                 Long, "the node to show as a member");
