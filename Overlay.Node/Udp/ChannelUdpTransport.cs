@@ -65,6 +65,19 @@ public sealed class ChannelUdpTransport : IUdpTransport
         }
     }
 
+    /// <summary>For tests acting as a peer: takes the next datagram, waiting up to <paramref name="timeout"/>.</summary>
+    public bool TryTake(out byte[] datagram, out UdpSource source, TimeSpan timeout)
+    {
+        if (_inbox.TryTake(out var item, timeout))
+        {
+            (datagram, source) = item;
+            return true;
+        }
+        datagram = [];
+        source = default;
+        return false;
+    }
+
     /// <summary>How many datagrams are waiting to be received.</summary>
     public int Pending => _inbox.Count;
 
