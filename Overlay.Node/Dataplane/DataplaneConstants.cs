@@ -1,0 +1,116 @@
+namespace Overlay.Node.Dataplane;
+
+/// <summary>
+/// Every number the data path depends on, in one place, with the reason it has its value.
+/// Protocol numbers come from the RFCs; the rest from flannel's UDP backend, whose wire format
+/// and MTU rule we keep for compatibility.
+/// </summary>
+public static class DataplaneConstants
+{
+    /// <summary>Outer IPv4 header (20) + UDP header (8): the TUN MTU is the underlay MTU minus this
+    /// (flannel's encapOverhead), so an encapsulated full-size packet still fits one underlay frame.</summary>
+    public const int EncapOverhead = 28;
+
+    /// <summary>flannel's default UDP backend port; every node listens on and sends to it.</summary>
+    public const int DefaultPort = 8285;
+
+    /// <summary>The MTU assumed for the underlay when none is configured (Ethernet).</summary>
+    public const int DefaultUnderlayMtu = 1500;
+
+    /// <summary>Smallest MTU we accept for the TUN: IPv4 requires every link to carry 576-byte
+    /// datagrams (RFC 791), and a smaller overlay MTU only breaks things quietly.</summary>
+    public const int MinTunMtu = 576;
+
+    /// <summary>Largest IPv4 total length (a 16-bit field).</summary>
+    public const int MaxIpv4PacketLength = 65535;
+
+    /// <summary>Largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP). A datagram never exceeds it,
+    /// so a receive buffer this large is never truncated.</summary>
+    public const int MaxUdpPayload = 65507;
+
+    /// <summary>Size of each pump's packet buffer: one full IPv4 packet. The later offload path
+    /// (virtio_net_hdr + 64 KiB super-packets) grows this; the pumps already work on spans of it.</summary>
+    public const int PacketBufferSize = 65536;
+
+    /// <summary>Minimum IPv4 header: IHL 5 x 4 bytes (RFC 791).</summary>
+    public const int MinIpv4Header = 20;
+
+    /// <summary>Maximum IPv4 header: IHL 15 x 4 bytes.</summary>
+    public const int MaxIpv4Header = 60;
+
+    /// <summary>IP version of IPv4, the high nibble of the first byte.</summary>
+    public const int Ipv4Version = 4;
+
+    /// <summary>The fragment-offset field's mask within the flags+offset word (RFC 791);
+    /// a non-zero offset marks a non-first fragment.</summary>
+    public const ushort FragmentOffsetMask = 0x1FFF;
+
+    /// <summary>The More Fragments flag within the flags+offset word.</summary>
+    public const ushort MoreFragmentsFlag = 0x2000;
+
+    /// <summary>IP protocol number of ICMP (RFC 792).</summary>
+    public const byte ProtocolIcmp = 1;
+
+    /// <summary>TTL of the ICMP replies we generate: 8, as flannel's send_net_unreachable; they only
+    /// travel from the TUN to a local pod.</summary>
+    public const byte IcmpReplyTtl = 8;
+
+    /// <summary>ICMP header: type, code, checksum, 4 unused bytes (RFC 792).</summary>
+    public const int IcmpHeaderLength = 8;
+
+    /// <summary>How much of the offender's payload an ICMP error quotes after its IP header (RFC 792).</summary>
+    public const int IcmpQuotedPayload = 8;
+
+    /// <summary>ICMP type Destination Unreachable.</summary>
+    public const byte IcmpTypeDestinationUnreachable = 3;
+
+    /// <summary>ICMP code Net Unreachable: no peer owns the destination subnet.</summary>
+    public const byte IcmpCodeNetUnreachable = 0;
+
+    /// <summary>ICMP type Source Quench (an error type; never answered).</summary>
+    public const byte IcmpTypeSourceQuench = 4;
+
+    /// <summary>ICMP type Redirect (an error type; never answered).</summary>
+    public const byte IcmpTypeRedirect = 5;
+
+    /// <summary>ICMP type Time Exceeded (an error type; never answered).</summary>
+    public const byte IcmpTypeTimeExceeded = 11;
+
+    /// <summary>ICMP type Parameter Problem (an error type; never answered).</summary>
+    public const byte IcmpTypeParameterProblem = 12;
+
+    /// <summary>The longest ICMP reply we build: 20 (our IP header) + 8 (ICMP) + 60 (largest quoted
+    /// header) + 8 (quoted payload). The pump's reply buffer has this size.</summary>
+    public const int MaxIcmpReplyLength = MinIpv4Header + IcmpHeaderLength + MaxIpv4Header + IcmpQuotedPayload;
+
+    /// <summary>Socket send and receive buffer we ask for (4 MiB): the default ~200 KiB drops bursts
+    /// at a few hundred Mbps; the kernel caps it at net.core.[rw]mem_max.</summary>
+    public const int SocketBufferBytes = 4 * 1024 * 1024;
+
+    /// <summary>How long Stop waits for each pump thread to end before giving up on it (ms). Closing
+    /// the device and socket wakes them, so this is only reached if the OS misbehaves.</summary>
+    public const int PumpJoinTimeoutMs = 5000;
+
+    /// <summary>The file flannel's CNI plugin reads: default path of subnet.env.</summary>
+    public const string DefaultSubnetFilePath = "/run/flannel/subnet.env";
+
+    /// <summary>Default TUN device name (flannel uses flannel0).</summary>
+    public const string DefaultTunName = "overlay0";
+
+    /// <summary>Largest number of table slots (subnets in the network) we index: 2^24, which a /8
+    /// network cut into /32s would need; flannel's limits keep real configs far below.</summary>
+    public const int MaxSubnetIndexBits = 24;
+
+    /// <summary>Slots per page of the forwarding table (2^8). Pages are copied on write so a change
+    /// costs one page plus the page directory, not the whole table.</summary>
+    public const int ForwardingPageBits = 8;
+
+    /// <summary>SOL_SOCKET (asm-generic/socket.h), for the raw socket options below.</summary>
+    public const int SolSocket = 1;
+
+    /// <summary>SO_SNDBUFFORCE: like SO_SNDBUF but past net.core.wmem_max (needs CAP_NET_ADMIN).</summary>
+    public const int SoSndBufForce = 32;
+
+    /// <summary>SO_RCVBUFFORCE: like SO_RCVBUF but past net.core.rmem_max (needs CAP_NET_ADMIN).</summary>
+    public const int SoRcvBufForce = 33;
+}

@@ -1,0 +1,32 @@
+using System.Net;
+
+namespace Overlay.Node.Dataplane;
+
+/// <summary>
+/// Host-local settings of the data path (the cluster-wide ones come with the NetworkConfig at Start).
+/// </summary>
+public sealed record DataplaneOptions
+{
+    /// <summary>TUN device name; "overlay0" by default. "%d" lets the kernel number it.</summary>
+    public string TunName { get; init; } = DataplaneConstants.DefaultTunName;
+
+    /// <summary>MTU of the underlay interface; the TUN gets this minus 28.</summary>
+    public int UnderlayMtu { get; init; } = DataplaneConstants.DefaultUnderlayMtu;
+
+    /// <summary>Address the UDP socket binds to (flannel binds the --iface address); the port is
+    /// the network config's Backend.Port. 0.0.0.0 by default.</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>Where subnet.env is written; /run/flannel/subnet.env by default.</summary>
+    public string SubnetFilePath { get; init; } = DataplaneConstants.DefaultSubnetFilePath;
+
+    /// <summary>When true (default), a received packet is accepted only if its outer source address is
+    /// the public IP of the peer lease owning its inner source; false accepts any sender (flannel).</summary>
+    public bool SourceCheck { get; init; } = true;
+
+    /// <summary>Written to FLANNEL_IPMASQ (whether the node masquerades pod traffic leaving the overlay).</summary>
+    public bool IpMasq { get; init; }
+
+    /// <summary>The TUN MTU these options give: <see cref="UnderlayMtu"/> - 28.</summary>
+    public int TunMtu => UnderlayMtu - DataplaneConstants.EncapOverhead;
+}

@@ -1,0 +1,91 @@
+using Overlay.Actors.Addressing;
+using Overlay.Node.Tun;
+using Overlay.Node.Udp;
+using static Overlay.Node.Dataplane.DataplaneConstants;
+
+namespace Overlay.Node.Dataplane;
+
+/// <summary>
+/// UDP to TUN: receives each datagram and writes it into the TUN only when it is one well-formed
+/// IPv4 packet (version 4, sane header, correct header checksum, total length equal to the datagram
+/// length) whose destination lies in this node's subnet and, with the source check on, whose outer
+/// source address is the public IP of the peer lease owning the inner source. Everything else is
+/// dropped and counted by reason; no datagram content can make it throw. Ownership and threading:
+/// <see cref="Run"/> runs on one dedicated thread and owns the receive buffer; nothing is allocated
+/// per datagram.
+/// </summary>
+public sealed class OutsidePump
+{
+    private readonly IUdpTransport _udp;
+    private readonly ITunDevice _tun;
+    private readonly ForwardingTableRef _table;
+    private readonly DropCounters _drops;
+    private readonly Ipv4Subnet _localSubnet;
+    private readonly bool _sourceCheck;
+    private readonly byte[] _buffer = GC.AllocateArray<byte>(PacketBufferSize, pinned: true);
+
+    /// <summary>Creates the pump for a node owning <paramref name="localSubnet"/>. With
+    /// <paramref name="sourceCheck"/> false, any outer source is accepted (flannel's behaviour).</summary>
+    public OutsidePump(IUdpTransport udp, ITunDevice tun, ForwardingTableRef table, DropCounters drops,
+        Ipv4Subnet localSubnet, bool sourceCheck)
+    {
+        _udp = udp;
+        _tun = tun;
+        _table = table;
+        _drops = drops;
+        _localSubnet = localSubnet;
+        _sourceCheck = sourceCheck;
+    }
+
+    /// <summary>Pumps until the socket is closed (returns normally); socket and device failures propagate.</summary>
+    public void Run()
+    {
+        while (_udp.TryReceive(_buffer, out var length, out var source))
+            Process(_buffer.AsSpan(0, length), source);
+    }
+
+    /// <summary>Handles one received datagram from <paramref name="source"/>. Never throws for any
+    /// datagram content; may throw only when the TUN itself fails.</summary>
+    public void Process(ReadOnlySpan<byte> datagram, UdpSource source)
+    {
+        switch (Ipv4Packet.TryParse(datagram, out var ip))
+        {
+            case Ipv4Packet.ParseError.NotIpv4:
+                _drops.Add(DropReason.NotIpv4);
+                return;
+            case Ipv4Packet.ParseError.Malformed:
+                _drops.Add(DropReason.Malformed);
+                return;
+        }
+        if (ip.Length != datagram.Length || !ip.HasValidHeaderChecksum)
+        {
+            _drops.Add(DropReason.Malformed);
+            return;
+        }
+        if (!_localSubnet.Contains(ip.Destination))
+        {
+            _drops.Add(DropReason.NotForThisSubnet);
+            return;
+        }
+
+        var peer = _table.Current.LookupSource(ip.Source);
+        if (_sourceCheck)
+        {
+            if (peer is null)
+            {
+                _drops.Add(DropReason.UnknownSource);
+                return;
+            }
+            if (peer.PublicIp != source.Address)
+            {
+                _drops.Add(DropReason.SpoofedSource);
+                return;
+            }
+        }
+
+        if (_tun.Write(datagram))
+            peer?.Counters.AddRx(1, datagram.Length);
+        else
+            _drops.Add(DropReason.TunWriteError);
+    }
+}

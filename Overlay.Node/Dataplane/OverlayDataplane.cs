@@ -1,0 +1,218 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Overlay.Actors.Addressing;
+using Overlay.Actors.Configuration;
+using Overlay.Actors.Leases;
+using Overlay.Actors.Node;
+using Overlay.Node.SubnetEnv;
+using Overlay.Node.Tun;
+using Overlay.Node.Udp;
+
+namespace Overlay.Node.Dataplane;
+
+/// <summary>
+/// The flannel-UDP data path behind <see cref="IDataplane"/>: a TUN device, a UDP socket on
+/// Backend.Port and two pump threads (<see cref="InsidePump"/>, <see cref="OutsidePump"/>) reading a
+/// <see cref="ForwardingTable"/> that <see cref="SetPeer"/>/<see cref="RemovePeer"/> replace
+/// atomically. Devices come from the injected factories, so tests run it over in-memory fakes and
+/// overlay-node over Linux ones (<see cref="CreateLinux"/>). Peers set before <see cref="Start"/> are
+/// kept and routed once it runs. Thread-safety: the control calls serialize on a lock and may come
+/// from any thread; the pumps never take it. <see cref="Faulted"/> is raised on a pump thread.
+/// </summary>
+public sealed class OverlayDataplane : IDataplane, IDisposable
+{
+    private readonly DataplaneOptions _options;
+    private readonly TunDeviceFactory _tunFactory;
+    private readonly UdpTransportFactory _udpFactory;
+    private readonly ILinkConfigurator _linkConfigurator;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Ipv4Subnet, ForwardingEntry> _peers = new();
+    private ForwardingTableRef? _table;
+    private DataplaneSession? _session;
+
+    /// <summary>
+    /// Creates a stopped data path. <paramref name="tunFactory"/> opens the TUN,
+    /// <paramref name="udpFactory"/> binds the socket, <paramref name="linkConfigurator"/> gives the
+    /// TUN its address, MTU, up state and the Network route (use <see cref="NoLinkConfigurator"/> with fakes).
+    /// </summary>
+    public OverlayDataplane(DataplaneOptions options, TunDeviceFactory tunFactory, UdpTransportFactory udpFactory,
+        ILinkConfigurator linkConfigurator, ILogger<OverlayDataplane>? logger = null)
+    {
+        if (options.TunMtu < DataplaneConstants.MinTunMtu)
+            throw new ArgumentException(
+                $"UnderlayMtu {options.UnderlayMtu} leaves a TUN MTU of {options.TunMtu}; at least {DataplaneConstants.MinTunMtu + DataplaneConstants.EncapOverhead} is needed",
+                nameof(options));
+        _options = options;
+        _tunFactory = tunFactory;
+        _udpFactory = udpFactory;
+        _linkConfigurator = linkConfigurator;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The data path over the kernel: <see cref="LinuxTunDevice.Create"/>,
+    /// <see cref="UdpTransport.Bind"/> and <see cref="LinkConfigurator"/>.</summary>
+    public static OverlayDataplane CreateLinux(DataplaneOptions options, ILogger<OverlayDataplane>? logger = null) =>
+        new(options, LinuxTunDevice.Create, UdpTransport.Bind, new LinkConfigurator(), logger);
+
+    /// <inheritdoc />
+    public event Action<Exception>? Faulted;
+
+    /// <summary>Drop counts by reason; one instance for the life of this object (monotonic across restarts).
+    /// Read <see cref="DropCounters.Snapshot"/> for the management endpoint.</summary>
+    public DropCounters Drops { get; } = new();
+
+    /// <summary>The options this data path was made with.</summary>
+    public DataplaneOptions Options => _options;
+
+    /// <summary>True while the pumps run (false after <see cref="Stop"/> or a fault).</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            var session = Volatile.Read(ref _session);
+            return session is not null && !session.Ended;
+        }
+    }
+
+    /// <summary>The subnet of the running (or last faulted) session; null when stopped.</summary>
+    public Ipv4Subnet? LocalSubnet => Volatile.Read(ref _session)?.Subnet;
+
+    /// <summary>The TUN device name and MTU of the current session; null when stopped.</summary>
+    public (string Name, int Mtu)? Device => Volatile.Read(ref _session) is { } s ? (s.Tun.Name, s.Tun.Mtu) : null;
+
+    /// <summary>The bound UDP endpoint of the current session; null when stopped.</summary>
+    public IPEndPoint? LocalEndPoint => Volatile.Read(ref _session)?.Udp.LocalEndPoint;
+
+    /// <summary>
+    /// Every peer route set (and not removed), ordered by subnet, with its endpoint and live
+    /// <see cref="PeerCounters"/>: the per-peer view for the management endpoint. Includes routes set
+    /// while stopped. A snapshot; safe from any thread.
+    /// </summary>
+    public IReadOnlyList<ForwardingEntry> Peers()
+    {
+        lock (_gate)
+            return _peers.Values.OrderBy(e => e.Subnet).ToList();
+    }
+
+    /// <inheritdoc />
+    public void Start(Lease local, NetworkConfig network)
+    {
+        lock (_gate)
+        {
+            if (_session is { Ended: false } running && running.Subnet == local.Subnet && running.Network == network)
+                return;
+            StopLocked();
+
+            if (local.Subnet.PrefixLength != network.SubnetLen || !network.Network.Contains(local.Subnet))
+                throw new ArgumentException(
+                    $"lease subnet {local.Subnet} is not a /{network.SubnetLen} inside network {network.Network}", nameof(local));
+
+            var table = ForwardingTable.Empty(network);
+            foreach (var entry in _peers.Values)
+            {
+                if (table.Fits(entry.Subnet) && entry.Subnet != local.Subnet)
+                    table = table.With(entry);
+                else
+                    _logger.LogWarning("peer route {Subnet} is not a subnet of {Network} (or is our own); not routed", entry.Subnet, network.Network);
+            }
+            var tableRef = new ForwardingTableRef(table);
+
+            var mtu = _options.TunMtu;
+            var tunAddress = local.Subnet.Network;
+            ITunDevice? tun = null;
+            IUdpTransport? udp = null;
+            try
+            {
+                tun = _tunFactory(_options.TunName, mtu);
+                _linkConfigurator.Configure(tun.Name, tunAddress, mtu, network.Network);
+                udp = _udpFactory(new IPEndPoint(_options.BindAddress, network.Backend.Port));
+                SubnetEnvFile.Write(_options.SubnetFilePath, network.Network, local.Subnet, mtu, _options.IpMasq);
+
+                var inside = new InsidePump(tun, udp, tableRef, Drops, tunAddress);
+                var outside = new OutsidePump(udp, tun, tableRef, Drops, local.Subnet, _options.SourceCheck);
+                var session = new DataplaneSession(local.Subnet, network, tun, udp, inside, outside, OnFault);
+                _table = tableRef;
+                Volatile.Write(ref _session, session);
+                session.Start();
+            }
+            catch
+            {
+                _table = null;
+                Volatile.Write(ref _session, null);
+                tun?.Dispose();
+                udp?.Dispose();
+                throw;
+            }
+            _logger.LogInformation(
+                "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}",
+                tun.Name, Ipv4.Format(tunAddress), mtu, network.Network, udp.LocalEndPoint, table.Count, _options.SourceCheck);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Stop()
+    {
+        lock (_gate)
+            StopLocked();
+    }
+
+    /// <inheritdoc />
+    public void SetPeer(Ipv4Subnet subnet, IPEndPoint endpoint, PeerCounters counters)
+    {
+        var entry = new ForwardingEntry(subnet, endpoint, counters);
+        lock (_gate)
+        {
+            var session = _session;
+            if (_table is { } table && session is not null)
+            {
+                if (!table.Current.Fits(subnet))
+                    throw new ArgumentException(
+                        $"peer subnet {subnet} is not a /{table.Current.SubnetLen} inside network {table.Current.Network}", nameof(subnet));
+                if (subnet != session.Subnet)
+                    table.Update(t => t.With(entry));
+            }
+            _peers[subnet] = entry;
+        }
+    }
+
+    /// <inheritdoc />
+    public void RemovePeer(Ipv4Subnet subnet)
+    {
+        lock (_gate)
+        {
+            _peers.Remove(subnet);
+            _table?.Update(t => t.Without(subnet));
+        }
+    }
+
+    /// <summary>Stops the data path (as <see cref="Stop"/>).</summary>
+    public void Dispose() => Stop();
+
+    private void StopLocked()
+    {
+        var session = _session;
+        if (session is null)
+            return;
+        Volatile.Write(ref _session, null);
+        _table = null;
+        if (!session.Stop())
+            _logger.LogWarning("a pump thread of {Device} did not end within {Timeout} ms", session.Tun.Name, DataplaneConstants.PumpJoinTimeoutMs);
+        _logger.LogInformation("data path down: {Device} closed", session.Tun.Name);
+    }
+
+    private void OnFault(Exception failure)
+    {
+        _logger.LogError(failure, "data path failed");
+        try
+        {
+            Faulted?.Invoke(failure);
+        }
+        catch (Exception e)
+        {
+            // A throwing handler must not kill the pump thread (and with it the process).
+            _logger.LogError(e, "a Faulted handler threw");
+        }
+    }
+}
