@@ -1,1 +1,16 @@
-return 0;
+using System.CommandLine;
+using Overlay.Hosting.Cli;
+using Overlay.Node;
+using Overlay.Node.Agent;
+using Overlay.Node.Underlay;
+
+var options = new NodeOptions();
+var root = new RootCommand("overlay-node: the Overlay host agent (subnet lease, TUN device, UDP data path).");
+options.AddTo(root);
+root.SetAction(async (parse, cancellation) =>
+{
+    var settings = options.Bind(parse, new OsUnderlayProbe());
+    await NodeHost.RunAsync(settings, cancellation);
+    return 0;
+});
+return await ProcessRunner.RunAsync(root, args);

@@ -127,7 +127,8 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             {
                 tun = _tunFactory(_options.TunName, mtu);
                 _linkConfigurator.Configure(tun.Name, tunAddress, mtu, network.Network);
-                udp = _udpFactory(new IPEndPoint(_options.BindAddress, network.Backend.Port));
+                // The port this node advertised in its lease (peers send there); flannel's Backend.Port by default.
+                udp = _udpFactory(new IPEndPoint(_options.BindAddress, local.Port));
                 SubnetEnvFile.Write(_options.SubnetFilePath, network.Network, local.Subnet, mtu, _options.IpMasq);
 
                 var inside = new InsidePump(tun, udp, tableRef, Drops, tunAddress);
