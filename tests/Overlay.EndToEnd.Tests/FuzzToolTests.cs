@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Overlay.EndToEnd.Tests.Infrastructure;
 
 namespace Overlay.EndToEnd.Tests;
@@ -10,7 +9,7 @@ namespace Overlay.EndToEnd.Tests;
 /// The overlay-fuzz tool's modes against loopback, so the root tests can trust what it reports.
 /// Need neither root nor namespaces.
 /// </summary>
-public sealed partial class FuzzToolTests(ITestOutputHelper output)
+public sealed class FuzzToolTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
 
@@ -86,8 +85,8 @@ public sealed partial class FuzzToolTests(ITestOutputHelper output)
         var sent = await RunToolAsync(["send-tcp", "--connect", $"127.0.0.1:{port}", "--bytes", "10485761", "--seed", "5", "--max-seconds", "60"]);
         await receiver.WaitForExitAsync(ToolTimeout);
 
-        var sender = StreamReport().Match(sent.Stdout);
-        var arrived = StreamReport().Match(string.Join('\n', receiver.Lines));
+        var sender = StreamReport.Pattern().Match(sent.Stdout);
+        var arrived = StreamReport.Pattern().Match(string.Join('\n', receiver.Lines));
         Assert.True(sender.Success, sent.Stdout);
         Assert.True(arrived.Success, receiver.Tail());
         Assert.Equal(0, receiver.ExitCode);
@@ -116,10 +115,6 @@ public sealed partial class FuzzToolTests(ITestOutputHelper output)
             .Where(pair => long.TryParse(pair[1], out _))
             .ToDictionary(pair => pair[0], pair => long.Parse(pair[1], System.Globalization.CultureInfo.InvariantCulture));
     }
-
-    /// <summary>Matches "sent bytes=N sha256=HEX" and "received bytes=N sha256=HEX".</summary>
-    [GeneratedRegex(@"(?:sent|received) bytes=(?<bytes>\d+) sha256=(?<sha>[0-9a-f]{64})")]
-    internal static partial Regex StreamReport();
 
     private async Task<CommandResult> RunToolAsync(string[] arguments, int expectedExitCode = 0)
     {
