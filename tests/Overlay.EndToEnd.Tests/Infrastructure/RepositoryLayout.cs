@@ -26,12 +26,15 @@ public static class RepositoryLayout
     /// <summary>overlay-fuzz.dll (override: OVERLAY_FUZZ_DLL).</summary>
     public static string FuzzDll => ProjectOutput("OVERLAY_FUZZ_DLL", Path.Combine("tests", "Overlay.Fuzz"), "overlay-fuzz.dll");
 
-    /// <summary>The dotnet host that runs the process assemblies: the one running the tests when
-    /// dotnet test says so (DOTNET_HOST_PATH), else dotnet from PATH.</summary>
+    /// <summary>The program that runs the process assemblies: OVERLAY_E2E_DOTNET when set (a
+    /// wrapper, e.g. to run the processes under a profiler or a stand-in), else the dotnet host
+    /// running the tests (DOTNET_HOST_PATH), else dotnet from PATH.</summary>
     public static string DotnetHost =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
-            ? host
-            : RootEnvironment.FindTool("dotnet") ?? "dotnet";
+        Environment.GetEnvironmentVariable("OVERLAY_E2E_DOTNET") is { Length: > 0 } wrapper
+            ? wrapper
+            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
+                ? host
+                : RootEnvironment.FindTool("dotnet") ?? "dotnet";
 
     private static string ProjectOutput(string overrideVariable, string projectDirectory, string assembly)
     {
