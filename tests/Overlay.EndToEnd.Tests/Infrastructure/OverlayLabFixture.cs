@@ -1,0 +1,316 @@
+using System.Globalization;
+using System.Text;
+using Overlay.EndToEnd.Tests.Management;
+
+namespace Overlay.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// The root end-to-end lab shared by the overlay tests: the namespace topology from
+/// lab/topology.sh, one real overlay-seed and <see cref="EndToEndConstants.HostCount"/> real
+/// overlay-node processes inside it, and one pod behind each host.
+/// Started lazily by the first test that runs (so skipped tests start nothing) and kept healthy
+/// between tests (a stopped node is started again). Disposal ends only the processes this
+/// fixture started, by PID, and deletes the namespaces, also after failures.
+/// Not thread-safe: the tests run one at a time (see AssemblyInfo.cs).
+/// </summary>
+public sealed class OverlayLabFixture : IAsyncLifetime
+{
+    private readonly ManagedProcess?[] _nodes = new ManagedProcess?[EndToEndConstants.HostCount + 1];
+    private readonly List<ManagedProcess> _helpers = [];
+    private Task? _start;
+    private ManagedProcess? _seed;
+
+    /// <summary>Creates the fixture; nothing is started yet.</summary>
+    public OverlayLabFixture()
+    {
+        Topology = new Topology("e2e");
+        RunDirectory = Path.Combine(Path.GetTempPath(), $"overlay-e2e-{Topology.Prefix}");
+    }
+
+    /// <summary>The namespaces.</summary>
+    public Topology Topology { get; }
+
+    /// <summary>Per-run files: subnet.env per host, the seed's data, process logs, captures.</summary>
+    public string RunDirectory { get; }
+
+    /// <summary>The seed's management API.</summary>
+    public ManagementClient SeedApi => new(Topology.Seed);
+
+    /// <summary>Host <paramref name="i"/>'s node management API.</summary>
+    public ManagementClient NodeApi(int i) => new(Topology.Host(i));
+
+    /// <summary>The node process of host <paramref name="i"/> (null while stopped).</summary>
+    public ManagedProcess? Node(int i) => _nodes[i];
+
+    /// <summary>Host <paramref name="i"/>'s subnet.env path (--subnet-file).</summary>
+    public string SubnetFile(int i) => Path.Combine(RunDirectory, $"h{i}", "subnet.env");
+
+    /// <summary>Host <paramref name="i"/>'s subnet.env as the node last wrote it.</summary>
+    public SubnetEnv Subnet(int i) => SubnetEnv.Read(SubnetFile(i));
+
+    /// <summary>Pod <paramref name="i"/>'s overlay address.</summary>
+    public string PodAddress(int i) => Subnet(i).PodAddress.ToString();
+
+    /// <inheritdoc />
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Runs one test against a started, healthy lab; when the test fails, writes every process's
+    /// log tail and the lab's state to <paramref name="output"/> before rethrowing.
+    /// </summary>
+    public async Task RunAsync(ITestOutputHelper output, Func<Task> test)
+    {
+        try
+        {
+            RootEnvironment.Require(needsTun: true, []);
+            _start ??= StartAsync();
+            await _start;
+            await EnsureHealthyAsync();
+            await test();
+        }
+        catch
+        {
+            await WriteDiagnosticsAsync(output);
+            throw;
+        }
+    }
+
+    /// <summary>Starts host <paramref name="i"/>'s node (after a stop) and waits until it is ready.</summary>
+    public async Task StartNodeAsync(int i)
+    {
+        if (_nodes[i] is { HasExited: false })
+        {
+            throw new InvalidOperationException($"node h{i} is already running (PID {_nodes[i]!.Pid})");
+        }
+
+        if (_nodes[i] is { } old)
+        {
+            await old.DisposeAsync();
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(SubnetFile(i))!);
+        _nodes[i] = ManagedProcess.Start(
+            $"node h{i}",
+            Topology.Host(i),
+            RepositoryLayout.DotnetHost,
+            [
+                RepositoryLayout.NodeDll,
+                "--seeds", $"akka.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
+                "--public-ip", Topology.HostAddress(i),
+                "--iface", EndToEndConstants.UnderlayInterface,
+                "--port", EndToEndConstants.OverlayUdpPort.ToString(CultureInfo.InvariantCulture),
+                "--subnet-file", SubnetFile(i),
+                "--node-name", Topology.Host(i),
+                "--management-host", "127.0.0.1",
+                "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
+            ],
+            Path.Combine(RunDirectory, $"h{i}", "node.log"));
+        await WaitReadyAsync(_nodes[i]!, NodeApi(i), EndToEndConstants.NodeReadyTimeout);
+    }
+
+    /// <summary>SIGTERM to host <paramref name="i"/>'s node and a bounded wait for its exit.</summary>
+    public async Task StopNodeAsync(int i)
+    {
+        var node = _nodes[i] ?? throw new InvalidOperationException($"node h{i} is not running");
+        node.Signal(PosixSignals.SigTerm);
+        await node.WaitForExitAsync(EndToEndConstants.ProcessStopTimeout);
+    }
+
+    /// <summary>Waits until every running node's /routes lists every other running node's subnet.</summary>
+    public async Task WaitForFullMeshAsync()
+    {
+        var running = Enumerable.Range(1, EndToEndConstants.HostCount).Where(i => _nodes[i] is { HasExited: false }).ToList();
+        var subnets = running.ToDictionary(i => i, i => Subnet(i).Subnet);
+        await Poll.UntilAsync("every node routes to every other node", EndToEndConstants.RoutesConvergeTimeout, async () =>
+        {
+            foreach (int i in running)
+            {
+                var routes = await NodeApi(i).GetRoutesAsync();
+                var missing = running.Where(j => j != i && routes.Peers.All(p => p.Subnet != subnets[j])).ToList();
+                if (missing.Count > 0)
+                {
+                    return $"h{i} has {routes.Describe()}; missing {string.Join(", ", missing.Select(j => subnets[j]))}";
+                }
+            }
+
+            return null;
+        });
+    }
+
+    /// <summary>Runs <c>ping</c> in namespace <paramref name="ns"/>; returns the result whatever it is.</summary>
+    public static Task<CommandResult> PingAsync(string ns, string address, int count = 1, int waitSeconds = 2, params string[] extra)
+    {
+        return CommandRunner.RunInAsync(
+            ns,
+            "ping",
+            ["-n", "-c", count.ToString(CultureInfo.InvariantCulture), "-W", waitSeconds.ToString(CultureInfo.InvariantCulture), .. extra, address],
+            TimeSpan.FromSeconds((count * (waitSeconds + 1)) + 15));
+    }
+
+    /// <summary>Polls single pings from <paramref name="ns"/> to <paramref name="address"/> until one is answered.</summary>
+    public static Task<TimeSpan> WaitForPingAsync(string ns, string address, TimeSpan timeout)
+    {
+        return Poll.UntilAsync($"ping from {ns} to {address} is answered", timeout, async () =>
+        {
+            var ping = await PingAsync(ns, address);
+            return ping.Succeeded ? null : ping.Output.Trim();
+        });
+    }
+
+    /// <summary>Starts overlay-fuzz in <paramref name="ns"/>; the fixture ends it on dispose if still running.</summary>
+    public ManagedProcess StartFuzzTool(string name, string ns, IEnumerable<string> arguments)
+    {
+        return StartHelper(name, ns, RepositoryLayout.DotnetHost, [RepositoryLayout.FuzzDll, .. arguments]);
+    }
+
+    /// <summary>Starts any helper program in <paramref name="ns"/> (tcpdump, ping flows); the
+    /// fixture ends it on dispose if still running.</summary>
+    public ManagedProcess StartHelper(string name, string ns, string file, IEnumerable<string> arguments)
+    {
+        var helper = ManagedProcess.Start(name, ns, file, arguments, Path.Combine(RunDirectory, "helpers", $"{name.Replace(' ', '-')}.log"));
+        _helpers.Add(helper);
+        return helper;
+    }
+
+    /// <summary>Writes every process's log tail and the lab's routes to the test output.</summary>
+    public async Task WriteDiagnosticsAsync(ITestOutputHelper output)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"lab prefix {Topology.Prefix}, run directory {RunDirectory}");
+        foreach (var process in new[] { _seed }.Concat(_nodes).Concat(_helpers))
+        {
+            if (process is null)
+            {
+                continue;
+            }
+
+            string state = process.HasExited ? $"exited with {process.ExitCode}" : "running";
+            text.AppendLine($"===== {process.Name} (PID {process.Pid}, {state}): {process.CommandLine}");
+            text.AppendLine(process.Tail(120));
+        }
+
+        try
+        {
+            foreach (string ns in await Topology.ListAsync())
+            {
+                var state = await CommandRunner.RunAsync("sh", ["-c", $"ip -n {ns} -br addr; ip -n {ns} route"], TimeSpan.FromSeconds(10));
+                text.AppendLine($"===== {ns}\n{state.Output}");
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            text.AppendLine($"(could not list the lab's namespaces: {e.Message})");
+        }
+
+        output.WriteLine(text.ToString());
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        var failures = new List<Exception>();
+        foreach (var process in _helpers.Concat(_nodes.Where(n => n is not null).Cast<ManagedProcess>()).Concat(_seed is null ? [] : [_seed]))
+        {
+            try
+            {
+                await process.DisposeAsync();
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                failures.Add(e);
+            }
+        }
+
+        if (_start is not null)
+        {
+            await Topology.DownAsync();
+        }
+
+        try
+        {
+            if (Directory.Exists(RunDirectory))
+            {
+                Directory.Delete(RunDirectory, recursive: true);
+            }
+        }
+        catch (IOException e)
+        {
+            failures.Add(e);
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("cleaning up the end-to-end lab", failures);
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        // Files that must exist before anything starts: a missing build fails here, clearly.
+        string seedDll = RepositoryLayout.SeedDll;
+        _ = RepositoryLayout.NodeDll;
+        Directory.CreateDirectory(RunDirectory);
+
+        await Topology.UpAsync(EndToEndConstants.HostCount);
+        await Topology.AttackerAsync();
+
+        _seed = ManagedProcess.Start(
+            "seed",
+            Topology.Seed,
+            RepositoryLayout.DotnetHost,
+            [
+                seedDll,
+                "--cluster-ip", Topology.SeedAddress,
+                "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
+                "--data-dir", Path.Combine(RunDirectory, "seed"),
+                "--management-host", "127.0.0.1",
+                "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
+                "--lease-grace", EndToEndConstants.LeaseGrace,
+            ],
+            Path.Combine(RunDirectory, "seed", "seed.log"));
+        await WaitReadyAsync(_seed, SeedApi, EndToEndConstants.SeedReadyTimeout);
+
+        for (int i = 1; i <= EndToEndConstants.HostCount; i++)
+        {
+            await StartNodeAsync(i);
+        }
+    }
+
+    private async Task EnsureHealthyAsync()
+    {
+        if (_seed is null || _seed.HasExited)
+        {
+            throw new InvalidOperationException($"the seed is not running (exit code {(_seed?.HasExited == true ? _seed.ExitCode : -1)}): the lab cannot recover");
+        }
+
+        for (int i = 1; i <= EndToEndConstants.HostCount; i++)
+        {
+            if (_nodes[i] is null || _nodes[i]!.HasExited)
+            {
+                await StartNodeAsync(i);
+            }
+        }
+
+        for (int i = 1; i <= EndToEndConstants.HostCount; i++)
+        {
+            // Idempotent: re-applies the gateway if a restart ever changed the subnet.
+            await Topology.PodAsync(i, SubnetFile(i));
+        }
+
+        await WaitForFullMeshAsync();
+    }
+
+    private static async Task WaitReadyAsync(ManagedProcess process, ManagementClient api, TimeSpan timeout)
+    {
+        await Poll.UntilAsync($"{process.Name} answers /health/ready 200", timeout, async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new ProcessExitedException($"{process.Name} (PID {process.Pid}) exited with {process.ExitCode} before it was ready:\n{process.Tail(40)}");
+            }
+
+            var (status, body) = await api.GetAsync("/health/ready");
+            return status == 200 ? null : $"status {status}: {body}";
+        });
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+
+namespace Overlay.EndToEnd.Tests.Management;
+
+/// <summary>One lease as GET /leases (seed) and GET /lease (node) show it.</summary>
+public sealed record LeaseInfo
+{
+    /// <summary>The leased subnet, e.g. 10.244.1.0/24.</summary>
+    [JsonPropertyName("subnet")]
+    public required string Subnet { get; init; }
+
+    /// <summary>The holder's node name.</summary>
+    [JsonPropertyName("nodeName")]
+    public required string NodeName { get; init; }
+
+    /// <summary>The holder's underlay address.</summary>
+    [JsonPropertyName("publicIp")]
+    public required string PublicIp { get; init; }
+
+    /// <summary>The holder's UDP port.</summary>
+    [JsonPropertyName("port")]
+    public required int Port { get; init; }
+
+    /// <summary>Expiry, as the process prints it.</summary>
+    [JsonPropertyName("expiresAt")]
+    public required string ExpiresAt { get; init; }
+
+    /// <summary>The registry version of the lease's last change.</summary>
+    [JsonPropertyName("version")]
+    public required long Version { get; init; }
+}
