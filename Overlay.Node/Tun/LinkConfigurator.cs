@@ -41,6 +41,7 @@ public sealed class LinkConfigurator : ILinkConfigurator
             Ioctl(socket, LibC.SIOCSIFFLAGS, ref request, $"failed to bring up {device}");
 
             AddRoute(socket, device, route);
+            AcceptLocalSource(device);
         }
         finally
         {
@@ -68,6 +69,24 @@ public sealed class LinkConfigurator : ILinkConfigurator
                 if (errno != LibC.EEXIST)
                     throw new IOException($"failed to add route {route} dev {device}: {Errno.Name(errno)}");
             }
+        }
+    }
+
+    /// <summary>
+    /// The ICMP net-unreachable replies the data path writes into the TUN come from the TUN's own
+    /// address (flannel's choice). The kernel drops packets arriving with a local source address as
+    /// martians unless accept_local is set on the receiving link, so set it on this link only.
+    /// </summary>
+    private static void AcceptLocalSource(string device)
+    {
+        var path = $"/proc/sys/net/ipv4/conf/{device}/accept_local";
+        try
+        {
+            File.WriteAllText(path, "1");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"failed to set accept_local on {device} ({path}): {ex.Message}", ex);
         }
     }
 
