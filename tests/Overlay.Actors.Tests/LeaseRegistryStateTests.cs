@@ -320,6 +320,16 @@ public class LeaseRegistryStateTests
             snapshot.Leases.Select(l => l.Subnet.ToString()));
     }
 
+    private sealed record NotARegistryCommand : ILeaseRegistryCommand;
+
+    [Fact]
+    public void Unknown_command_is_rejected_by_name()
+    {
+        var decision = Configured().Process(new NotARegistryCommand(), T0, Settings);
+        Assert.Equal(new LeaseRequestRejected("unsupported command: NotARegistryCommand"), decision.Reply);
+        Assert.Empty(decision.Events);
+    }
+
     [Fact]
     public void Process_never_changes_the_state()
     {
