@@ -21,7 +21,8 @@ namespace Overlay.Actors.Leases;
 /// changed it.</para>
 /// <para>Leases whose ExpiresAt has passed stay live (renewable) until <see cref="SweepExpired"/>
 /// ends them: the registry clock is the sweep.</para>
-/// <para>Immutable: every instance can be shared between threads; Apply costs O(log n).</para>
+/// <para>Immutable: every instance can be shared between threads. Apply costs O(log n), except
+/// NetworkConfigured, which rebuilds the allocator index in O(n log n).</para>
 /// </remarks>
 public sealed class LeaseRegistryState
 {
@@ -67,7 +68,7 @@ public sealed class LeaseRegistryState
     /// <summary>The live leases, ordered by subnet. O(1) to get; enumerating costs O(n).</summary>
     public IReadOnlyCollection<Lease> Leases => new LeaseView(_leases);
 
-    /// <summary>The remembered freed subnets, oldest first.</summary>
+    /// <summary>The remembered freed subnets, oldest first (a fresh O(n) copy).</summary>
     public IReadOnlyList<FreedSubnet> Freed => _freedByAge.Select(f => new FreedSubnet(f.Subnet, f.FreedAtVersion)).ToList();
 
     /// <summary>How many subnets of SubnetMin..SubnetMax no live lease holds; 0 while unconfigured.</summary>

@@ -212,7 +212,7 @@ public class LeaseRegistryStateTests
             (state, _) = state.Run(Acquire($"n{i}", $"192.0.2.{i}"));
         Assert.Equal(0, state.FreeSubnetCount);
 
-        var decision = state.Process(Acquire("late", "198.51.100.1", requested: "10.244.9.0/24"), T0, Settings);
+        var decision = state.Process(Acquire("late", "192.0.2.255", requested: "10.244.9.0/24"), T0, Settings);
         Assert.Equal(new LeaseRequestRejected("out of subnets in 10.244.0.0/16 (SubnetMin 10.244.1.0 .. SubnetMax 10.244.255.0)"),
             decision.Reply);
         Assert.Empty(decision.Events);
@@ -318,6 +318,16 @@ public class LeaseRegistryStateTests
         Assert.Equal(Net, snapshot.Network);
         Assert.Equal(["10.244.2.0/24", "10.244.3.0/24", "10.244.4.0/24", "10.244.200.0/24"],
             snapshot.Leases.Select(l => l.Subnet.ToString()));
+    }
+
+    private sealed record NotARegistryCommand : ILeaseRegistryCommand;
+
+    [Fact]
+    public void Unknown_command_is_rejected_by_name()
+    {
+        var decision = Configured().Process(new NotARegistryCommand(), T0, Settings);
+        Assert.Equal(new LeaseRequestRejected("unsupported command: NotARegistryCommand"), decision.Reply);
+        Assert.Empty(decision.Events);
     }
 
     [Fact]

@@ -44,12 +44,13 @@ internal static class RegistryTestKit
     public static LeaseRegistryState Configured(NetworkConfig? config = null) =>
         LeaseRegistryState.Empty.Run(new ConfigureNetwork(config ?? NetworkConfigParser.Default)).State;
 
-    /// <summary>A state where each node in turn acquired a lease (node i uses 192.0.2.i).</summary>
+    /// <summary>A state where each node in turn acquired a lease, each from its own public IP in
+    /// 198.51.100.0/24 (tests that pick addresses themselves use 192.0.2.0/24, so none collide).</summary>
     public static LeaseRegistryState WithNodes(this LeaseRegistryState state, params string[] nodes)
     {
         foreach (var node in nodes)
         {
-            var ip = $"192.0.2.{1 + Math.Abs(node.GetHashCode() % 250)}";
+            var ip = $"198.51.100.{1 + state.Version % 250}";
             (state, var decision) = state.Run(Acquire(node, ip, member: $"akka.tcp://overlay@{node}:4053"));
             Assert.IsType<LeaseAcquired>(decision.Reply);
         }

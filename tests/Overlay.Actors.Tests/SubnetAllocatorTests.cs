@@ -81,6 +81,13 @@ public class SubnetAllocatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Freed_subnets_the_config_does_not_admit_are_ignored()
+    {
+        var freed = new Dictionary<Ipv4Subnet, long> { [S("10.244.1.0/25")] = 1, [S("10.244.0.0/24")] = 2 };
+        Assert.Equal(S("10.244.1.0/24"), SubnetAllocator.Pick(Net, [], freed));
+    }
+
+    [Fact]
     public void Index_math_round_trips_and_rejects_foreign_subnets()
     {
         Assert.Equal(0, SubnetAllocator.IndexOf(Net, S("10.244.1.0/24")));
