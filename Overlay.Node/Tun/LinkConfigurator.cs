@@ -6,7 +6,8 @@ namespace Overlay.Node.Tun;
 
 /// <summary>
 /// Configures a TUN link with the classic socket ioctls (SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFMTU,
-/// SIOCSIFFLAGS, SIOCADDRT) on an AF_INET datagram socket; never by running ip(8). Acts in the
+/// SIOCSIFFLAGS, SIOCADDRT) on an AF_INET datagram socket, plus the device's accept_local sysctl
+/// (see <see cref="AcceptLocalSource"/>); never by running ip(8). Acts in the
 /// calling thread's network namespace. Thread-safe (stateless; each call uses its own socket).
 /// </summary>
 public sealed class LinkConfigurator : ILinkConfigurator
@@ -40,6 +41,7 @@ public sealed class LinkConfigurator : ILinkConfigurator
             request.Flags |= IFF_UP | IFF_RUNNING;
             Ioctl(socket, LibC.SIOCSIFFLAGS, ref request, $"failed to bring up {device}");
 
+            AcceptLocalSource(device);
             AddRoute(socket, device, route);
         }
         finally
@@ -68,6 +70,26 @@ public sealed class LinkConfigurator : ILinkConfigurator
                 if (errno != LibC.EEXIST)
                     throw new IOException($"failed to add route {route} dev {device}: {Errno.Name(errno)}");
             }
+        }
+    }
+
+    /// <summary>
+    /// The ICMP net-unreachable replies come from the TUN address, a local address of this host, and
+    /// the kernel drops packets arriving with a local source as martians unless accept_local is on
+    /// for the device (checked: without it flannel's reply never reaches the sender). Only the TUN's
+    /// own setting changes; the UDP side's source check keeps peers from using local sources.
+    /// /proc/sys/net resolves in the calling thread's network namespace.
+    /// </summary>
+    private static void AcceptLocalSource(string device)
+    {
+        var path = $"/proc/sys/net/ipv4/conf/{device}/accept_local";
+        try
+        {
+            File.WriteAllText(path, "1");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"failed to set net.ipv4.conf.{device}.accept_local=1: {e.Message}", e);
         }
     }
 
