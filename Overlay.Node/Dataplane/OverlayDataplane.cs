@@ -56,7 +56,12 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     public static OverlayDataplane CreateLinux(DataplaneOptions options, ILogger<OverlayDataplane>? logger = null) =>
         new(options, LinuxTunDevice.Create, UdpTransport.Bind, new LinkConfigurator(), logger);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Raised once per failed session, on the failing pump thread, after the device and socket were
+    /// closed; <see cref="IsRunning"/> is already false. Handlers must not block or call
+    /// <see cref="Stop"/>/<see cref="Start"/> synchronously (a concurrent Stop may be waiting for this
+    /// thread): tell the node actor, which calls Stop and Start. A throwing handler is logged, not rethrown.
+    /// </summary>
     public event Action<Exception>? Faulted;
 
     /// <summary>Drop counts by reason; one instance for the life of this object (monotonic across restarts).

@@ -2,7 +2,9 @@ namespace Overlay.Node.Tun;
 
 /// <summary>
 /// A layer-3 TUN device carrying bare IPv4 packets (no packet-info prefix). One packet per call.
-/// Thread-safety: one reader thread and one writer thread may use it concurrently, and
+/// Thread-safety: one reader thread and any number of writer threads may use it concurrently (the
+/// TUN-to-UDP pump writes ICMP replies while the UDP-to-TUN pump writes packets; each Write is one
+/// whole packet), and
 /// <see cref="IDisposable.Dispose"/> may be called from any thread at any time: it wakes a reader
 /// blocked in <see cref="Read"/>, which then returns 0. Calls after disposal return 0 / false and never
 /// touch a closed descriptor.

@@ -6,7 +6,8 @@ namespace Overlay.Node.Tun;
 
 /// <summary>
 /// Configures a TUN link with the classic socket ioctls (SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFMTU,
-/// SIOCSIFFLAGS, SIOCADDRT) on an AF_INET datagram socket; never by running ip(8). Acts in the
+/// SIOCSIFFLAGS, SIOCADDRT) on an AF_INET datagram socket, plus the device's accept_local sysctl
+/// (see <see cref="AcceptLocalSource"/>); never by running ip(8). Acts in the
 /// calling thread's network namespace. Thread-safe (stateless; each call uses its own socket).
 /// </summary>
 public sealed class LinkConfigurator : ILinkConfigurator
@@ -40,8 +41,8 @@ public sealed class LinkConfigurator : ILinkConfigurator
             request.Flags |= IFF_UP | IFF_RUNNING;
             Ioctl(socket, LibC.SIOCSIFFLAGS, ref request, $"failed to bring up {device}");
 
-            AddRoute(socket, device, route);
             AcceptLocalSource(device);
+            AddRoute(socket, device, route);
         }
         finally
         {
@@ -73,9 +74,11 @@ public sealed class LinkConfigurator : ILinkConfigurator
     }
 
     /// <summary>
-    /// The ICMP net-unreachable replies the data path writes into the TUN come from the TUN's own
-    /// address (flannel's choice). The kernel drops packets arriving with a local source address as
-    /// martians unless accept_local is set on the receiving link, so set it on this link only.
+    /// The ICMP net-unreachable replies come from the TUN address, a local address of this host, and
+    /// the kernel drops packets arriving with a local source as martians unless accept_local is on
+    /// for the device (checked: without it flannel's reply never reaches the sender). Only the TUN's
+    /// own setting changes; the UDP side's source check keeps peers from using local sources.
+    /// /proc/sys/net resolves in the calling thread's network namespace.
     /// </summary>
     private static void AcceptLocalSource(string device)
     {
@@ -84,9 +87,9 @@ public sealed class LinkConfigurator : ILinkConfigurator
         {
             File.WriteAllText(path, "1");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"failed to set accept_local on {device} ({path}): {ex.Message}", ex);
+            throw new IOException($"failed to set net.ipv4.conf.{device}.accept_local=1: {e.Message}", e);
         }
     }
 

@@ -45,6 +45,7 @@ public class LinuxTunDeviceRootTests
                 Assert.Equal("10.244.1.0", inet[0].GetProperty("local").GetString());
                 Assert.Equal(32, inet[0].GetProperty("prefixlen").GetInt32());
             }
+            Assert.Equal("1", NetworkNamespace.Ip($"netns exec {ns.Name} sysctl -n net.ipv4.conf.{Device}.accept_local").Trim());
             var routes = NetworkNamespace.Ip($"-n {ns.Name} route show dev {Device}");
             Assert.Contains("10.244.0.0/16", routes);
             Assert.DoesNotContain("default", routes);
