@@ -171,8 +171,29 @@ pod_address() {
     echo "${gw%.*}.$(( ${gw##*.} + 1 ))"
 }
 
+# Formats a management API answer (members|leases|routes) as a table when python3 is present,
+# else prints the JSON as it came.
 pretty() {
-    if command -v python3 >/dev/null 2>&1; then python3 -m json.tool 2>/dev/null || cat; else cat; echo; fi
+    local kind=$1 body
+    body=$(cat)
+    if ! command -v python3 >/dev/null 2>&1; then echo "$body"; return; fi
+    python3 - "$kind" "$body" <<'PY' 2>/dev/null || echo "$body"
+import json, sys
+kind, d = sys.argv[1], json.loads(sys.argv[2])
+if kind == "members":
+    print(f"  leader {d.get('leader')}, oldest {d.get('oldest')}, unreachable {len(d.get('unreachable', []))}")
+    for m in d["members"]:
+        print(f"  {m['node']:<40} {m['status']:<8} {','.join(m.get('roles', []))}")
+elif kind == "leases":
+    print(f"  registry version {d['version']}")
+    for l in d["leases"]:
+        print(f"  {l['subnet']:<18} {l['nodeName']:<16} {l['publicIp']}:{l['port']:<6} expires {l['expiresAt']}  v{l['version']}")
+else:
+    print(f"  local {d['local']}")
+    for p in d["peers"]:
+        print(f"  peer {p['subnet']:<18} via {p['endpoint']:<20} tx {p['txPackets']} pkts/{p['txBytes']} B  rx {p['rxPackets']} pkts/{p['rxBytes']} B")
+    print("  drops " + " ".join(f"{k}={v}" for k, v in d["drops"].items()))
+PY
 }
 
 wait_mesh() {
@@ -194,12 +215,12 @@ report() {
     local i j addr out avg
     echo "== lab $PREFIX: seed $SEED_ADDR, $HOSTS hosts, run directory $RUN_DIR"
     echo "== cluster members (seed /cluster/members)"
-    mgmt "$PREFIX-seed" /cluster/members | pretty || echo "(seed does not answer)"
+    mgmt "$PREFIX-seed" /cluster/members | pretty members || echo "(seed does not answer)"
     echo "== leases (seed /leases)"
-    mgmt "$PREFIX-seed" /leases | pretty || echo "(seed does not answer)"
+    mgmt "$PREFIX-seed" /leases | pretty leases || echo "(seed does not answer)"
     for (( i = 1; i <= HOSTS; i++ )); do
         echo "== routes of node h$i (192.0.2.$(( 10 + i )))"
-        mgmt "$PREFIX-h$i" /routes | pretty || echo "(node h$i does not answer)"
+        mgmt "$PREFIX-h$i" /routes | pretty routes || echo "(node h$i does not answer)"
     done
     echo "== pod ping matrix: avg RTT in ms of 'ping -c 3 -q' (row pings column)"
     printf '%-16s' "from \\ to"

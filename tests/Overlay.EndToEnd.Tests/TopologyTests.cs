@@ -35,6 +35,9 @@ public sealed class TopologyTests : IAsyncLifetime
         await _topology.UpAsync(Hosts);
         await _topology.AttackerAsync();
 
+        // Nothing of the lab touches the root namespace: no link there leads into a lab namespace.
+        var rootLinks = (await CommandRunner.RunAsync("ip", ["-o", "link", "show"])).EnsureSuccess();
+        Assert.DoesNotContain(_topology.Prefix, rootLinks.Stdout);
         var namespaces = await _topology.ListAsync();
         string[] expected = [_topology.Switch, _topology.Seed, _topology.Host(1), _topology.Host(2), _topology.Host(3), _topology.Attacker];
         Assert.Equal(expected.Order(), namespaces.Order());
