@@ -19,6 +19,7 @@ namespace Overlay.Cluster.Tests.Harness;
 public sealed class ClusterMember : IAsyncDisposable
 {
     private readonly IHost _host;
+    private int _disposed;
 
     private ClusterMember(IHost host, ActorSystem system, IActorRef registry)
     {
@@ -66,9 +67,11 @@ public sealed class ClusterMember : IAsyncDisposable
         return member;
     }
 
-    /// <summary>Leaves the cluster and stops (coordinated shutdown).</summary>
+    /// <summary>Leaves the cluster and stops (coordinated shutdown). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _host.StopAsync(TimeSpan.FromSeconds(30));
         _host.Dispose();
     }
