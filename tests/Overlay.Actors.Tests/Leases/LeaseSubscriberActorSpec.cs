@@ -1,11 +1,9 @@
 using System.Net;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 using Overlay.Actors.Addressing;
 using Overlay.Actors.Configuration;
 using Overlay.Actors.Leases;
-using Overlay.Actors.Serialization;
 
 namespace Overlay.Actors.Tests.Leases;
 
@@ -13,17 +11,11 @@ namespace Overlay.Actors.Tests.Leases;
 /// strictly in version order, stale ones ignored, a gap answered with a new snapshot.</summary>
 public sealed class LeaseSubscriberActorSpec : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config ClusterConfig = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.loglevel = WARNING
-        """).WithFallback(OverlaySerializationConfig.Hocon);
-
     private static readonly NetworkConfig Network = NetworkConfigParser.Default;
     private readonly TestProbe _registry;
     private readonly TestProbe _owner;
 
-    public LeaseSubscriberActorSpec() : base(ClusterConfig)
+    public LeaseSubscriberActorSpec() : base(ActorSpecConfig.Cluster)
     {
         _registry = CreateTestProbe("registry");
         _owner = CreateTestProbe("owner");

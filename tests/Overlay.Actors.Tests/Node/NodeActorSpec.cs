@@ -1,13 +1,11 @@
 using System.Collections.Immutable;
 using System.Net;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
 using Overlay.Actors.Addressing;
 using Overlay.Actors.Configuration;
 using Overlay.Actors.Leases;
 using Overlay.Actors.Node;
-using Overlay.Actors.Serialization;
 
 namespace Overlay.Actors.Tests.Node;
 
@@ -15,18 +13,12 @@ namespace Overlay.Actors.Tests.Node;
 /// recording data path: acquire, data path start and restart, renewal, peer routes, lost lease.</summary>
 public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config ClusterConfig = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.loglevel = WARNING
-        """).WithFallback(OverlaySerializationConfig.Hocon);
-
     private static readonly NetworkConfig Network = NetworkConfigParser.Default;
     private static readonly Ipv4Subnet Mine = Ipv4Subnet.Parse("10.244.5.0/24");
     private readonly RecordingDataplane _dataplane = new();
     private readonly TestProbe _registry;
 
-    public NodeActorSpec() : base(ClusterConfig) => _registry = CreateTestProbe("registry");
+    public NodeActorSpec() : base(ActorSpecConfig.Cluster) => _registry = CreateTestProbe("registry");
 
     private static Lease LeaseOf(Ipv4Subnet subnet, string node, string ip, long version, TimeSpan? ttl = null) =>
         new(subnet, node, IPAddress.Parse(ip), 8285, DateTimeOffset.UtcNow + (ttl ?? TimeSpan.FromHours(24)), version, "");
