@@ -51,7 +51,7 @@ public class UdpTransportTests
     {
         using var first = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var error = Assert.Throws<IOException>(() => UdpTransport.Bind(first.LocalEndPoint));
-        Assert.Contains($"failed to bind UDP {first.LocalEndPoint}", error.Message);
+        Assert.Equal($"failed to bind UDP {first.LocalEndPoint}: EADDRINUSE", error.Message);
     }
 
     [Fact]
