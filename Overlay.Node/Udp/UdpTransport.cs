@@ -47,7 +47,8 @@ public sealed class UdpTransport : IUdpTransport
             }
             catch (SocketException e)
             {
-                throw new IOException($"failed to bind UDP {local}: {e.SocketErrorCode}", e);
+                // On Linux NativeErrorCode is the errno, so the message reads like the TUN errors ("EADDRINUSE").
+                throw new IOException($"failed to bind UDP {local}: {Tun.Errno.Name(e.NativeErrorCode)}", e);
             }
             return new UdpTransport(socket);
         }

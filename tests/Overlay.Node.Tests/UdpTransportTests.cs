@@ -51,7 +51,7 @@ public class UdpTransportTests
     {
         using var first = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var error = Assert.Throws<IOException>(() => UdpTransport.Bind(first.LocalEndPoint));
-        Assert.Contains($"failed to bind UDP {first.LocalEndPoint}", error.Message);
+        Assert.Equal($"failed to bind UDP {first.LocalEndPoint}: EADDRINUSE", error.Message);
     }
 
     [Fact]
@@ -59,5 +59,34 @@ public class UdpTransportTests
     {
         using var transport = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         Assert.True(transport.ReceiveBufferSize >= 1024 * 1024, $"receive buffer only {transport.ReceiveBufferSize}");
+    }
+
+    [Fact]
+    public void Sending_and_receiving_allocate_nothing_per_datagram()
+    {
+        using var a = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var b = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var destination = b.LocalEndPoint.Serialize();
+        var payload = new byte[1400];
+        var buffer = new byte[65536];
+
+        // Asserts allocate, so the loop only counts; one datagram in flight at a time, so none is dropped.
+        int Exchange(int count)
+        {
+            var good = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (a.Send(payload, destination) && b.TryReceive(buffer, out var length, out _) && length == payload.Length)
+                    good++;
+            }
+            return good;
+        }
+
+        Assert.Equal(500, Exchange(500)); // warm up
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var exchanged = Exchange(10_000);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(10_000, exchanged);
+        Assert.Equal(0, allocated);
     }
 }
