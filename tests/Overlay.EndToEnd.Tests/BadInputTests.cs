@@ -38,7 +38,7 @@ public sealed class BadInputTests(OverlayLabFixture lab, ITestOutputHelper outpu
         await fuzz.WaitForExitAsync(TimeSpan.FromSeconds(EndToEndConstants.FuzzMaxSeconds + 30));
         await pings.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-        var report = FuzzToolTests.ParseReport(string.Join('\n', fuzz.Lines));
+        var report = FuzzReport.Parse(string.Join('\n', fuzz.Lines));
         output.WriteLine(fuzz.Tail(3));
         output.WriteLine(pings.Tail(3));
 

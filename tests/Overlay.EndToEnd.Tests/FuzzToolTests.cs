@@ -28,7 +28,7 @@ public sealed class FuzzToolTests(ITestOutputHelper output)
         var run = await RunToolAsync(
             ["fuzz", "--target", target.ToString(), "--count", $"{count}", "--seed", "11", "--rate", "5000", "--max-seconds", "30",
              "--target-subnet", "10.244.1.0/24", "--spoof-subnet", "10.244.2.0/24"]);
-        var report = ParseReport(run.Stdout);
+        var report = FuzzReport.Parse(run.Stdout);
         Volatile.Write(ref toolExited, true);
         await receiving;
 
@@ -61,7 +61,7 @@ public sealed class FuzzToolTests(ITestOutputHelper output)
             ["fuzz", "--target", receiver.LocalEndPoint!.ToString()!, "--count", "1000000", "--rate", "1000", "--max-seconds", "1"],
             expectedExitCode: 2);
 
-        var report = ParseReport(run.Stdout);
+        var report = FuzzReport.Parse(run.Stdout);
         Assert.InRange(report["total"], 1, 1500);
         Assert.InRange(report["elapsed_ms"], 900, 5000);
     }
@@ -102,18 +102,6 @@ public sealed class FuzzToolTests(ITestOutputHelper output)
             ["send-tcp", "--connect", $"127.0.0.1:{FreeTcpPort()}", "--bytes", "10", "--max-seconds", "1"],
             expectedExitCode: 2);
         Assert.Contains("did not succeed within 1s", run.Stdout);
-    }
-
-    /// <summary>Parses the fuzz report line "sent total=N random=N ...".</summary>
-    internal static Dictionary<string, long> ParseReport(string stdout)
-    {
-        string line = stdout.Split('\n').LastOrDefault(l => l.StartsWith("sent total=", StringComparison.Ordinal))
-            ?? throw new FormatException($"no 'sent total=' line in: {stdout}");
-        return line["sent ".Length..]
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2))
-            .Where(pair => long.TryParse(pair[1], out _))
-            .ToDictionary(pair => pair[0], pair => long.Parse(pair[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private async Task<CommandResult> RunToolAsync(string[] arguments, int expectedExitCode = 0)

@@ -90,6 +90,10 @@ internal static class EndToEndConstants
     /// <summary>Until overlay traffic flows across two pods after a change (ARP, route install).</summary>
     public static readonly TimeSpan TrafficTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How soon ping must end on an ICMP net unreachable: "at once", well below the 5 s
+    /// it would wait for a silently dropped echo (ping -W 5).</summary>
+    public static readonly TimeSpan UnreachableAnswerBound = TimeSpan.FromSeconds(2.5);
+
     /// <summary>Bound of the 100 MiB transfer: ~8 Mbit/s at worst.</summary>
     public static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(120);
 }

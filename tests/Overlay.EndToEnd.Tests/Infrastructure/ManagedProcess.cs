@@ -189,8 +189,9 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
         finally
         {
-            // Let the asynchronous readers deliver the last lines before the log closes.
-            _process.WaitForExit();
+            // Let the asynchronous readers deliver the last lines before the log closes; bounded
+            // in case something the process left behind still holds its pipes.
+            _process.WaitForExit(TimeSpan.FromSeconds(5));
             lock (_gate)
             {
                 _log?.Dispose();

@@ -209,17 +209,10 @@ public sealed class OverlayLabFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         var failures = new List<Exception>();
-        foreach (var process in _helpers.Concat(_nodes.Where(n => n is not null).Cast<ManagedProcess>()).Concat(_seed is null ? [] : [_seed]))
-        {
-            try
-            {
-                await process.DisposeAsync();
-            }
-            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
-            {
-                failures.Add(e);
-            }
-        }
+        // Helpers first, then the nodes together (each leaves the cluster gracefully), the seed last.
+        await StopAllAsync(_helpers, failures);
+        await StopAllAsync(_nodes.Where(n => n is not null).Cast<ManagedProcess>(), failures);
+        await StopAllAsync(_seed is null ? [] : [_seed], failures);
 
         if (_start is not null)
         {
@@ -242,6 +235,25 @@ public sealed class OverlayLabFixture : IAsyncLifetime
         {
             throw new AggregateException("cleaning up the end-to-end lab", failures);
         }
+    }
+
+    private static async Task StopAllAsync(IEnumerable<ManagedProcess> processes, List<Exception> failures)
+    {
+        var stops = processes.Select(async process =>
+        {
+            try
+            {
+                await process.DisposeAsync();
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                lock (failures)
+                {
+                    failures.Add(e);
+                }
+            }
+        }).ToList();
+        await Task.WhenAll(stops);
     }
 
     private async Task StartAsync()
