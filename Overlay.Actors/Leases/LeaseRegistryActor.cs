@@ -80,9 +80,15 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
                 Execute(_state.Process(command, _clock.GetUtcNow(), _settings), Sender);
                 break;
             case Sweep:
-                var now = _clock.GetUtcNow();
-                Execute(_state.SweepExpired(now), ActorRefs.Nobody);
-                Execute(_state.EndLeasesOfRemovedMembers(_removedMembers, now, _settings.GracePeriod), ActorRefs.Nobody);
+                // Two decisions, two messages: each must be made on the state the previous one
+                // left, and Persist holds the second message back until the first is applied.
+                // (Deciding both now would give both the same versions.)
+                Execute(_state.SweepExpired(_clock.GetUtcNow()), ActorRefs.Nobody);
+                Self.Tell(SweepRemovedMembers.Instance);
+                break;
+            case SweepRemovedMembers:
+                Execute(_state.EndLeasesOfRemovedMembers(_removedMembers, _clock.GetUtcNow(), _settings.GracePeriod),
+                    ActorRefs.Nobody);
                 break;
             case ClusterEvent.CurrentClusterState current:
                 OnClusterState(current);
@@ -160,5 +166,10 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     private sealed class Sweep : INoSerializationVerificationNeeded
     {
         public static readonly Sweep Instance = new();
+    }
+
+    private sealed class SweepRemovedMembers : INoSerializationVerificationNeeded
+    {
+        public static readonly SweepRemovedMembers Instance = new();
     }
 }

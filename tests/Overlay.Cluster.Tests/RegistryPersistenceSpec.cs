@@ -61,6 +61,38 @@ public sealed class RegistryPersistenceSpec
         Assert.Equal(Samples.Network, after.Network);
     }
 
+    [Fact]
+    public async Task A_lease_whose_ttl_and_grace_run_out_before_the_same_sweep_ends_once_and_the_journal_still_recovers()
+    {
+        // Sweeps far apart, so that at one sweep the lease is both expired and orphaned.
+        var settings = TestRegistrySettings.Fast with
+        {
+            Ttl = TimeSpan.FromSeconds(2), GracePeriod = TimeSpan.FromSeconds(1), SweepInterval = TimeSpan.FromSeconds(6),
+        };
+        var storage = TestStorage.NewSqlite();
+        long version;
+        await using (var registry = await ClusterMember.StartAsync(storage, settings))
+        {
+            await ConfigureAsync(registry.Registry);
+            var holder = await ClusterMember.StartAsync(null, joinTo: registry);
+            var lease = (await holder.Registry.Ask<LeaseAcquired>(
+                new AcquireLease("holder", IPAddress.Parse("192.0.2.30"), 8285, null, holder.Address.ToString()), AskTimeout)).Lease;
+            await holder.DisposeAsync();
+            var snapshot = await Poll.UntilAsync(async () =>
+                    await SnapshotOf(registry) is { } s && s.Leases.All(l => l.Subnet != lease.Subnet) ? s : null,
+                TimeSpan.FromSeconds(40), "the lease to end");
+            // Exactly one ending: configure (1), grant (2), end (3).
+            Assert.Equal(3, snapshot.Version);
+            var after = await registry.Registry.Ask<LeaseAcquired>(Acquire("next", 31), AskTimeout);
+            version = after.Lease.Version;
+        }
+
+        await using var restarted = await ClusterMember.StartAsync(storage, settings);
+        var recovered = await Poll.UntilAsync(async () => await SnapshotOf(restarted), TimeSpan.FromSeconds(30), "recovery");
+        Assert.Equal(version, recovered.Version);
+        Assert.Equal("next", Assert.Single(recovered.Leases).NodeName);
+    }
+
     internal static Task<LeaseSnapshot> SnapshotOf(ClusterMember member) =>
         member.Registry.Ask<LeaseSnapshot>(GetLeaseSnapshot.Instance, AskTimeout);
 
