@@ -37,9 +37,11 @@ readonly STOP_TIMEOUT=90         # seconds for `compose stop` of one service (gr
 readonly DOWN_TIMEOUT=180        # seconds for `compose down -v`
 
 smoke_log() { echo "smoke: $*" >&2; }
-report() { echo "SMOKE $*"; }
+# One result line; [+Ns] is the time since the scenario started.
+report() { echo "SMOKE $* [+$(( SECONDS - SCENARIO_T0 ))s]"; }
 
 PROJECTS=()      # compose projects this run created ("name|file args")
+SCENARIO_T0=0
 COMPOSE=""
 FAILED=0
 
@@ -111,7 +113,7 @@ wait_healthy() {
         (( SECONDS < deadline )) || fail "not healthy within ${HEALTHY_TIMEOUT}s:$pending"
         sleep 1
     done
-    report "$SCENARIO healthy $*"
+    report "$SCENARIO healthy: $*"
 }
 
 count_up() { grep -o '"status":"Up"' | wc -l; }
@@ -158,63 +160,67 @@ overlay_address() {
 
 # Every listed node pings every other one's overlay0 address through the overlay.
 ping_matrix() {
-    local from to addr out deadline ok received
+    local from to addr out deadline ok received t_first_ok=0
     declare -A address
     for to in "$@"; do address[$to]=$(overlay_address "$to") || fail "no overlay address for $to"; done
     for from in "$@"; do
         for to in "$@"; do
             [[ "$from" == "$to" ]] && continue
             addr=${address[$to]}
+            local t_first=$SECONDS
             deadline=$(( SECONDS + PING_TIMEOUT )); ok=0
             # The first answer may wait for the peer route to be installed: retry until the deadline.
             while (( SECONDS < deadline )); do
-                if docker exec "$(cid "$from")" ping -n -c 1 -W 2 "$addr" >/dev/null 2>&1; then ok=1; break; fi
+                if docker exec "$(cid "$from")" ping -n -c 1 -W 2 "$addr" >/dev/null 2>&1; then ok=1; t_first_ok=$SECONDS; break; fi
                 sleep 1
             done
             (( ok == 1 )) || fail "$from cannot ping $to's overlay address $addr within ${PING_TIMEOUT}s"
             out=$(docker exec "$(cid "$from")" ping -n -q -c 3 -i 0.2 -W 2 "$addr" 2>&1 || true)
             received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<< "$out")
-            report "$SCENARIO ping $from -> $to ($addr): ${received:-0}/3 received, rtt $(sed -n 's|^rtt min/avg/max/mdev = \([^ ]*\) ms|\1|p' <<< "$out")"
+            report "$SCENARIO ping $from -> $to ($addr): ${received:-0}/3 received, rtt $(sed -n 's|^rtt min/avg/max/mdev = \([^ ]*\) ms|\1|p' <<< "$out") ms, first answer after $(( t_first_ok - t_first ))s"
             [[ "${received:-0}" -ge 1 ]] || fail "$from -> $to ($addr): $out"
         done
     done
 }
 
 start_project() {
-    PROJECT="overlay-smoke-$$-$SCENARIO"
-    FILES=$(project_files "$SCENARIO")
-    PROJECTS+=("$PROJECT|$FILES")
     smoke_log "compose up: project $PROJECT ($FILES)"
-    local t0=$SECONDS
     # shellcheck disable=SC2086
     OVERLAY_IMAGE_TAG=$IMG_TAG timeout "$UP_TIMEOUT" $COMPOSE -p "$PROJECT" $FILES up -d --no-build "$@" \
         > "$LOG_DIR/$PROJECT-up.log" 2>&1 \
         || { cat "$LOG_DIR/$PROJECT-up.log" >&2; fail "compose up -d failed or exceeded ${UP_TIMEOUT}s"; }
-    report "$SCENARIO up in $(( SECONDS - t0 ))s"
+    report "$SCENARIO up"
 }
 
-stop_project() {
-    local t0=$SECONDS
+# Runs one scenario in a subshell (its fail() ends only that scenario), then removes its compose
+# project whatever happened. Returns the scenario's status.
+run_scenario() {
+    SCENARIO=$1
+    SCENARIO_T0=$SECONDS
+    PROJECT="overlay-smoke-$$-$SCENARIO"
+    FILES=$(project_files "$SCENARIO")
+    PROJECTS+=("$PROJECT|$FILES")
+    local status=0
+    # In the background and waited for, so that set -e stays in force inside the subshell.
+    ( "scenario_$SCENARIO" ) &
+    wait $! || status=$?
     down_project "${PROJECTS[-1]}"
     unset 'PROJECTS[-1]'
-    report "$SCENARIO down -v in $(( SECONDS - t0 ))s"
+    report "$SCENARIO down -v"
+    if (( status == 0 )); then report "$SCENARIO PASS"; else report "$SCENARIO FAILED (status $status)"; fi
+    return "$status"
 }
 
 scenario_basic() {
-    SCENARIO=basic
-    local t0=$SECONDS
     start_project seed node1 node2 node3
     wait_healthy seed node1 node2 node3
     wait_members seed 4
     wait_leases seed 3
     ping_matrix node1 node2 node3
-    stop_project
-    report "basic PASS ($(( SECONDS - t0 ))s)"
 }
 
 scenario_ha() {
-    SCENARIO=ha
-    local t0=$SECONDS holder
+    local holder
     start_project postgres seed seed2 node1 node2 node3
     wait_healthy postgres seed seed2 node1 node2 node3
     wait_members seed 5
@@ -229,7 +235,7 @@ scenario_ha() {
     # shellcheck disable=SC2086
     OVERLAY_IMAGE_TAG=$IMG_TAG timeout "$STOP_TIMEOUT" $COMPOSE -p "$PROJECT" $FILES stop seed >/dev/null 2>&1 \
         || fail "compose stop seed failed or exceeded ${STOP_TIMEOUT}s"
-    report "$SCENARIO seed stopped in $(( SECONDS - t1 ))s"
+    report "$SCENARIO seed stopped (took $(( SECONDS - t1 ))s)"
     wait_members seed2 4
     holder=$(registry_host <<< "$MEMBERS_BODY")
     report "$SCENARIO registry singleton on $holder"
@@ -245,8 +251,6 @@ scenario_ha() {
     wait_leases seed2 4
     report "$SCENARIO node4 lease $(mgmt node4 /lease | sed -n 's/.*"subnet":"\([^"]*\)".*/\1/p') granted by the remaining seed"
     ping_matrix node1 node2 node3 node4
-    stop_project
-    report "ha PASS ($(( SECONDS - t0 ))s)"
 }
 
 main() {
@@ -259,8 +263,7 @@ main() {
     trap 'exit 143' TERM
     LOG_DIR="$SMOKE_ROOT/artifacts/compose-smoke"
     mkdir -p "$LOG_DIR"
-    local t0=$SECONDS
-    SCENARIO=setup; PROJECT=""; FILES=""
+    SCENARIO=setup; SCENARIO_T0=$SECONDS; PROJECT=""; FILES=""
     img_ensure_commands docker:docker.io dockerd:docker.io docker-compose:docker-compose curl:curl
     ensure_dockerd
     COMPOSE=$(compose_command) || { smoke_log "neither 'docker compose' nor docker-compose"; exit 1; }
@@ -273,13 +276,16 @@ main() {
     if [[ "${OVERLAY_SMOKE_SKIP_BUILD:-0}" != 1 ]]; then
         build_all
     fi
-    report "setup images ready in $(( SECONDS - t0 ))s"
+    report "setup images ready"
+    local status=0 t0=$SECONDS
     case "$which" in
-        basic) scenario_basic ;;
-        ha) scenario_ha ;;
-        all) scenario_basic; scenario_ha ;;
+        basic) run_scenario basic || status=1 ;;
+        ha) run_scenario ha || status=1 ;;
+        all) run_scenario basic || status=1; run_scenario ha || status=1 ;;
     esac
-    report "all PASS ($(( SECONDS - t0 ))s)"
+    SCENARIO=done; SCENARIO_T0=$t0
+    if (( status == 0 )); then report "done PASS"; else report "done FAILED"; fi
+    return "$status"
 }
 
 main "$@"

@@ -26,6 +26,8 @@
 #
 # This file is also sourced by lab/compose-smoke.sh for its functions.
 set -euo pipefail
+# dockerd and debootstrap live in sbin, which a non-login PATH (e.g. a test runner's) may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 readonly IMG_REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly IMG_CACHE=${OVERLAY_IMAGE_CACHE:-/var/cache/overlay-lab}
