@@ -24,6 +24,7 @@ public sealed class ComposeSmokeTests(ComposeSmokeFixture fixture, ITestOutputHe
         SmokeRun.Find(lines, @"^basic leases via seed: 3 ");
         Assert.Equal(3, lines.Count(l => l.StartsWith("basic   lease 10.244.", StringComparison.Ordinal)));
         AssertFullMesh(SmokeRun.AnsweredPings(lines), ThreeNodes);
+        AssertCarriedByOverlay(lines, "basic", ThreeNodes);
         SmokeRun.Find(lines, @"^basic PASS ");
     }
 
@@ -47,18 +48,21 @@ public sealed class ComposeSmokeTests(ComposeSmokeFixture fixture, ITestOutputHe
         SmokeRun.Find(before, @"^ha registry singleton on akka\.tcp://overlay@198\.51\.100\.10:4053 ");
         SmokeRun.Find(before, @"^ha leases via seed: 3 ");
         AssertFullMesh(SmokeRun.AnsweredPings(before), ThreeNodes);
+        AssertCarriedByOverlay(before, "ha", ThreeNodes);
 
         // The first seed gone: the registry moved to the second, the overlay still carries pings,
         // and the second seed serves the leases it recovered from PostgreSQL.
         SmokeRun.Find(afterStop, @"^ha members via seed2: 4 Up of 4 ");
         SmokeRun.Find(afterStop, @"^ha registry singleton on akka\.tcp://overlay@198\.51\.100\.20:4053 ");
         AssertFullMesh(SmokeRun.AnsweredPings(afterStop), ThreeNodes);
+        AssertCarriedByOverlay(afterStop, "ha", ThreeNodes);
         SmokeRun.Find(afterStop, @"^ha leases via seed2: 3 ");
 
         // A new node gets a lease from the remaining seed and joins the mesh.
         SmokeRun.Find(afterNode4, @"^ha leases via seed2: 4 ");
         SmokeRun.Find(afterNode4, @"^ha   lease 10\.244\.\d+\.0/24 node4 198\.51\.100\.14");
         AssertFullMesh(SmokeRun.AnsweredPings(afterNode4), FourNodes);
+        AssertCarriedByOverlay(afterNode4, "ha", FourNodes);
         SmokeRun.Find(lines, @"^ha PASS ");
     }
 
@@ -84,6 +88,14 @@ public sealed class ComposeSmokeTests(ComposeSmokeFixture fixture, ITestOutputHe
                 return i;
         }
         return -1;
+    }
+
+    /// <summary>Every node's /routes showed UDP packets sent to each of its peers after the pings.</summary>
+    private static void AssertCarriedByOverlay(IReadOnlyList<string> lines, string scenario, string[] nodes)
+    {
+        var peers = nodes.Length - 1;
+        foreach (var node in nodes)
+            SmokeRun.Find(lines, $@"^{scenario} routes {node}: {peers} peers, {peers} with UDP packets sent ");
     }
 
     private static void AssertFullMesh(IReadOnlyList<(string From, string To)> answered, string[] nodes)
