@@ -42,6 +42,7 @@ report() { echo "SMOKE $* [+$(( SECONDS - SCENARIO_T0 ))s]"; }
 
 PROJECTS=()      # compose projects this run created ("name|file args")
 SCENARIO_T0=0
+SCENARIO_PID=""  # the running scenario's subshell
 COMPOSE=""
 FAILED=0
 
@@ -72,6 +73,14 @@ cleanup() {
     (( CLEANED == 0 )) || return 0
     CLEANED=1
     trap - EXIT INT TERM
+    # A scenario still running (we were interrupted) goes first: it must not race the clean-up.
+    if [[ -n "$SCENARIO_PID" ]] && kill -0 "$SCENARIO_PID" 2>/dev/null; then
+        # Its children first (e.g. a `timeout compose up`, which passes TERM on): once the
+        # subshell is gone they would be orphans still creating containers.
+        pkill -TERM -P "$SCENARIO_PID" 2>/dev/null || true
+        kill -TERM "$SCENARIO_PID" 2>/dev/null || true
+        wait "$SCENARIO_PID" 2>/dev/null || true
+    fi
     local entry
     for entry in "${PROJECTS[@]}"; do down_project "$entry"; done
     if (( DOCKERD_STARTED == 1 )); then stop_dockerd; fi
@@ -178,7 +187,7 @@ ping_matrix() {
                 sleep 1
             done
             [[ "${received:-0}" -ge 1 ]] || fail "$from cannot ping $to's overlay address $addr within ${PING_TIMEOUT}s: $out"
-            report "$SCENARIO ping $from -> $to ($addr): ${received}/3 received, rtt $(sed -n 's|^rtt min/avg/max/mdev = \([^ ]*\) ms|\1|p' <<< "$out") ms (attempt $attempts)"
+            report "$SCENARIO ping $from -> $to ($addr): ${received}/3 received, rtt $(sed -n 's|^rtt min/avg/max/mdev = \([^ ]*\) ms.*|\1|p' <<< "$out") ms (attempt $attempts)"
         done
     done
     # The pings went through the overlay: every node sent packets to each peer over UDP.
@@ -212,7 +221,9 @@ run_scenario() {
     local status=0
     # In the background and waited for, so that set -e stays in force inside the subshell.
     ( "scenario_$SCENARIO" ) &
-    wait $! || status=$?
+    SCENARIO_PID=$!
+    wait "$SCENARIO_PID" || status=$?
+    SCENARIO_PID=""
     down_project "${PROJECTS[-1]}"
     unset 'PROJECTS[-1]'
     report "$SCENARIO down -v"
