@@ -17,8 +17,10 @@
 # networks and volumes are removed (down -v). Nothing is published: all checks run inside the
 # containers with docker exec. Every wait is bounded.
 #
-# Output: one "SMOKE <scenario> <check> ..." line per check and "SMOKE <scenario> PASS" at the
-# end of a scenario that passed; exit status 0 only when every scenario passed.
+# Output: one "SMOKE <scenario> <check> ... [+Ns]" line per check (N: seconds since the scenario
+# started) and "SMOKE <scenario> PASS" for a scenario that passed, then "SMOKE done PASS|FAILED";
+# exit status 0 only when every scenario passed. Progress and, on failure, the containers' logs
+# go to stderr; compose output to artifacts/compose-smoke/.
 # Environment: OVERLAY_SMOKE_SKIP_BUILD=1 uses the existing images as they are.
 set -euo pipefail
 
@@ -46,11 +48,6 @@ SCENARIO_PID=""  # the running scenario's subshell
 COMPOSE=""
 FAILED=0
 
-compose() {
-    local project=$1; shift
-    # shellcheck disable=SC2086  # COMPOSE is "docker compose" or "docker-compose"
-    $COMPOSE -p "$project" "$@"
-}
 
 project_files() {
     case "$1" in
