@@ -46,8 +46,6 @@ PROJECTS=()      # compose projects this run created ("name|file args")
 SCENARIO_T0=0
 SCENARIO_PID=""  # the running scenario's subshell
 COMPOSE=""
-FAILED=0
-
 
 project_files() {
     case "$1" in
