@@ -85,6 +85,11 @@ public sealed class LinkConfigurator : ILinkConfigurator
         var path = $"/proc/sys/net/ipv4/conf/{device}/accept_local";
         try
         {
+            // Already on: nothing to write. In a container /proc/sys is read-only; there the
+            // setting comes from net.ipv4.conf.default.accept_local=1 (compose sysctls), which a
+            // device created afterwards inherits.
+            if (File.ReadAllText(path).Trim() == "1")
+                return;
             File.WriteAllText(path, "1");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
