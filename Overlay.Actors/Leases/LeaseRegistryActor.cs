@@ -56,10 +56,12 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
+            // Snapshots are saved packed (binary) since issue 5; JSON ones from before still load.
+            case SnapshotOffer { Snapshot: PackedRegistrySnapshot packed }:
+                RecoverFrom(packed.Snapshot);
+                break;
             case SnapshotOffer { Snapshot: RegistrySnapshot snapshot }:
-                _snapshotLoaded = _recovery.Elapsed;
-                _state = LeaseRegistryState.FromSnapshot(snapshot);
-                _snapshotApplied = _recovery.Elapsed - _snapshotLoaded;
+                RecoverFrom(snapshot);
                 break;
             case ILeaseEvent e:
                 _state = _state.Apply(e);
@@ -69,6 +71,13 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
                 OnRecovered();
                 break;
         }
+    }
+
+    private void RecoverFrom(RegistrySnapshot snapshot)
+    {
+        _snapshotLoaded = _recovery.Elapsed;
+        _state = LeaseRegistryState.FromSnapshot(snapshot);
+        _snapshotApplied = _recovery.Elapsed - _snapshotLoaded;
     }
 
     private void OnRecovered()
@@ -156,7 +165,7 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
                 _log.Info("Lease {0} granted to {1} at {2}:{3} (version {4})", granted.Lease.Subnet,
                     granted.Lease.NodeName, granted.Lease.PublicIp, granted.Lease.Port, granted.Version);
             if (LastSequenceNr % _settings.SnapshotEvery == 0)
-                SaveSnapshot(_state.ToSnapshot());
+                SaveSnapshot(new PackedRegistrySnapshot(_state.ToSnapshot()));
             if (ReferenceEquals(e, last) && decision.Reply is not null)
                 replyTo.Tell(decision.Reply);
         });

@@ -12,8 +12,13 @@ const string usage = """
       recovery           [--storage sqlite|postgres] [--postgres <admin conn>] [--leases 65536]
                          [--snapshot-every 100] [--runs 3] [--concurrency 32]
       recovery-measure   --provider Sqlite|Postgres --connection <conn> --leases <n>   (internal)
+      snapshot-codec     [--leases 65536] [--repeat 3]
       remote-load        --seed akka.tcp://overlay@host:port --host <bind address> [--count 1000]
     """;
+
+// Akka falls back to its console logger while a host shuts down; keep stdout for the JSON only.
+var stdout = Console.Out;
+Console.SetOut(Console.Error);
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
@@ -68,6 +73,14 @@ try
             result = await RecoveryBench.MeasureAsync(new StorageSettings(provider, connection), leases);
             break;
         }
+        case "snapshot-codec":
+        {
+            var leases = options.Int("leases", BenchConstants.DefaultRecoveryLeases);
+            var repeat = options.Int("repeat", 3);
+            options.RejectUnknown();
+            result = await SnapshotCodecBench.RunAsync(leases, repeat);
+            break;
+        }
         case "remote-load":
         {
             var seed = options.String("seed") ?? throw new ArgumentException("--seed is required");
@@ -82,7 +95,8 @@ try
             Console.Error.WriteLine($"unknown command '{args[0]}'\n{usage}");
             return 2;
     }
-    Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    stdout.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    stdout.Flush();
     return 0;
 }
 catch (ArgumentException ex)
