@@ -42,7 +42,7 @@ public sealed record BenchStorage(StorageSettings Settings, string? TempDir, str
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText =
-            $"SELECT COALESCE(MAX(sequence_nr), 0) FROM snapshot WHERE persistence_id = '{LeaseRegistryActor.RegistryPersistenceId}'";
+            $"SELECT COALESCE(MAX(sequence_number), 0) FROM snapshot WHERE persistence_id = '{LeaseRegistryActor.RegistryPersistenceId}'";
         return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
