@@ -10,7 +10,7 @@ const string usage = """
       route-latency      [--nodes 10] [--samples 200] [--warmup 20] [--snapshot-every 100]
       throughput         [--held 10000] [--acquires 2000] [--concurrency 32] [--snapshot-every 100]
       recovery           [--storage sqlite|postgres] [--postgres <admin conn>] [--leases 65536]
-                         [--snapshot-every 100] [--runs 3] [--concurrency 32]
+                         [--snapshot-every 100] [--runs 3] [--concurrency 32] [--generate registry|bulk]
       recovery-measure   --provider Sqlite|Postgres --connection <conn> --leases <n>   (internal)
       snapshot-codec     [--leases 65536] [--repeat 3]
       remote-load        --seed akka.tcp://overlay@host:port --host <bind address> [--count 1000]
@@ -60,8 +60,11 @@ try
             var every = options.Int("snapshot-every", BenchConstants.DefaultSnapshotEvery);
             var runs = options.Int("runs", 3);
             var concurrency = options.Int("concurrency", BenchConstants.DefaultConcurrency);
+            var generate = options.String("generate", "registry");
+            if (generate is not ("registry" or "bulk"))
+                throw new ArgumentException($"--generate: expected registry or bulk: '{generate}'");
             options.RejectUnknown();
-            result = await RecoveryBench.RunAsync(kind, admin, leases, every, runs, concurrency);
+            result = await RecoveryBench.RunAsync(kind, admin, leases, every, runs, concurrency, generate == "bulk");
             break;
         }
         case "recovery-measure":
