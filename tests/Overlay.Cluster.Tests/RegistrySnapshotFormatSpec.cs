@@ -30,7 +30,7 @@ public sealed class RegistrySnapshotFormatSpec
                 before.Leases.Where(l => l.NodeName != "node-12").ToList(), []);
             var store = Persistence.Instance.Apply(member.System).SnapshotStoreFor(null);
             var saved = await store.Ask<object>(new SaveSnapshot(
-                new SnapshotMetadata(LeaseRegistryActor.RegistryPersistenceId, before.Version), json), AskTimeout);
+                new SnapshotMetadata(LeaseRegistryActor.RegistryPersistenceId, before.Version, DateTime.UtcNow), json), AskTimeout);
             Assert.IsType<SaveSnapshotSuccess>(saved);
         }
 
