@@ -16,7 +16,7 @@ namespace Overlay.Bench.ControlPlane;
 /// </summary>
 public sealed class BulkJournalWriter : ReceivePersistentActor
 {
-    private const int Batch = 1000;
+    private const int Batch = 500;
 
     private readonly int _leases;
     private readonly int _snapshotEvery;
@@ -46,18 +46,30 @@ public sealed class BulkJournalWriter : ReceivePersistentActor
                 decided = decided.Apply(decision.Events[0]);
             }
             _snapshotAt = events.Count / _snapshotEvery * _snapshotEvery;
-            foreach (var chunk in events.Chunk(Batch))
-                PersistAll(chunk, e =>
-                {
-                    _state = _state.Apply(e);
-                    if (LastSequenceNr == _snapshotAt)
-                        SaveSnapshot(new PackedRegistrySnapshot(_state.ToSnapshot()));
-                    if (LastSequenceNr == events.Count && _snapshotAt == 0)
-                        _replyTo.Tell(Done.Instance);
-                });
+            PersistChunk(events, 0);
         });
         Command<SaveSnapshotSuccess>(_ => _replyTo.Tell(Done.Instance));
         Command<SaveSnapshotFailure>(f => throw new InvalidOperationException("bulk writer: saving the snapshot failed", f.Cause));
+    }
+
+    /// <summary>Persists events[from..from+Batch) and, from the handler of its last event, the next
+    /// chunk: one write in flight at a time, so no single journal call runs into its timeout.</summary>
+    private void PersistChunk(List<ILeaseEvent> events, int from)
+    {
+        var chunk = events.GetRange(from, Math.Min(Batch, events.Count - from));
+        var last = chunk[^1];
+        PersistAll(chunk, e =>
+        {
+            _state = _state.Apply(e);
+            if (LastSequenceNr == _snapshotAt)
+                SaveSnapshot(new PackedRegistrySnapshot(_state.ToSnapshot()));
+            if (!ReferenceEquals(e, last))
+                return;
+            if (from + chunk.Count < events.Count)
+                PersistChunk(events, from + chunk.Count);
+            else if (_snapshotAt == 0)
+                _replyTo.Tell(Done.Instance);
+        });
     }
 
     /// <inheritdoc />

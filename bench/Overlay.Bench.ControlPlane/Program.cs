@@ -11,6 +11,7 @@ const string usage = """
       throughput         [--held 10000] [--acquires 2000] [--concurrency 32] [--snapshot-every 100]
       recovery           [--storage sqlite|postgres] [--postgres <admin conn>] [--leases 65536]
                          [--snapshot-every 100] [--runs 3] [--concurrency 32] [--generate registry|bulk]
+                         [--keep-db yes]   (leave the database for recovery-measure runs)
       recovery-measure   --provider Sqlite|Postgres --connection <conn> --leases <n>   (internal)
       snapshot-codec     [--leases 65536] [--repeat 3]
       remote-load        --seed akka.tcp://overlay@host:port --host <bind address> [--count 1000]
@@ -63,8 +64,9 @@ try
             var generate = options.String("generate", "registry");
             if (generate is not ("registry" or "bulk"))
                 throw new ArgumentException($"--generate: expected registry or bulk: '{generate}'");
+            var keep = options.String("keep-db", "no") == "yes";
             options.RejectUnknown();
-            result = await RecoveryBench.RunAsync(kind, admin, leases, every, runs, concurrency, generate == "bulk");
+            result = await RecoveryBench.RunAsync(kind, admin, leases, every, runs, concurrency, generate == "bulk", keep);
             break;
         }
         case "recovery-measure":

@@ -25,7 +25,7 @@ public static partial class RecoveryBench
 {
     /// <summary>Generates, measures <paramref name="runs"/> times in child processes, returns JSON.</summary>
     public static async Task<JsonObject> RunAsync(string kind, string? admin, int leases, int snapshotEvery, int runs,
-        int concurrency, bool bulk)
+        int concurrency, bool bulk, bool keep = false)
     {
         var storage = await BenchStorage.CreateAsync(kind, admin);
         try
@@ -72,7 +72,10 @@ public static partial class RecoveryBench
         }
         finally
         {
-            await storage.DeleteAsync();
+            if (keep)
+                Console.Error.WriteLine($"recovery[{kind}]: kept {storage.Settings.Provider} {storage.Settings.ConnectionString}");
+            else
+                await storage.DeleteAsync();
         }
     }
 
