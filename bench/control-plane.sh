@@ -52,7 +52,7 @@ fi
 
 run() { # name, then the bench command line; JSON to $OUT_DIR/name.json, progress to name.log
     local name=$1; shift
-    log "$name: $*"
+    log "$name: $(sed -E 's/(Password|Pwd)=[^; ]*/\1=***/Ig' <<< "$*")"   # no passwords in logs
     dotnet "$DLL" "$@" > "$OUT_DIR/$name.json" 2> "$OUT_DIR/$name.log" \
         || { tail -n 20 "$OUT_DIR/$name.log" >&2; log "$name failed (log: $OUT_DIR/$name.log)"; return 1; }
 }
