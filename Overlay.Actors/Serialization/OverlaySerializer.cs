@@ -43,6 +43,8 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(LeaseEnded)] = "E-LE",
         // snapshot store
         [typeof(RegistrySnapshot)] = "S-RS",
+        // snapshot store, binary (RegistrySnapshotCodec); what the registry writes since issue 5
+        [typeof(PackedRegistrySnapshot)] = "S-RB",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =
@@ -69,6 +71,8 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
     public override byte[] ToBinary(object obj)
     {
         Manifest(obj); // throws for types without a manifest
+        if (obj is PackedRegistrySnapshot packed)
+            return RegistrySnapshotCodec.Write(packed, Options);
         return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
     }
 
@@ -80,6 +84,8 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
             throw new SerializationException($"OverlaySerializer: unknown manifest '{manifest}'");
         if (type == typeof(GetLeaseSnapshot))
             return GetLeaseSnapshot.Instance;
+        if (type == typeof(PackedRegistrySnapshot))
+            return RegistrySnapshotCodec.Read(bytes, Options);
         try
         {
             return JsonSerializer.Deserialize(bytes, type, Options)

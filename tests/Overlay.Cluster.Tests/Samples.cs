@@ -36,5 +36,7 @@ public static class Samples
         yield return new LeaseRenewed(Lease.Subnet, Lease.ExpiresAt.AddHours(24), 44);
         yield return new LeaseEnded(Lease.Subnet, LeaseEndReason.MemberRemoved, 45);
         yield return new RegistrySnapshot(45, Network, [Lease], [new FreedSubnet(Ipv4Subnet.Parse("10.244.9.0/24"), 30)]);
+        yield return new PackedRegistrySnapshot(
+            new RegistrySnapshot(45, Network, [Lease], [new FreedSubnet(Ipv4Subnet.Parse("10.244.9.0/24"), 30)]));
     }
 }

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Overlay.Bench.ControlPlane;
+using Overlay.Hosting.Storage;
+
+// overlay-bench-control-plane <command> [--key value ...]; prints one JSON object on stdout
+// (progress on stderr). bench/control-plane.sh runs the commands and renders the table.
+const string usage = """
+    usage: overlay-bench-control-plane <command> [options]
+      route-latency      [--nodes 10] [--samples 200] [--warmup 20] [--snapshot-every 100]
+      throughput         [--held 10000] [--acquires 2000] [--concurrency 32] [--snapshot-every 100]
+      recovery           [--storage sqlite|postgres] [--postgres <admin conn>] [--leases 65536]
+                         [--snapshot-every 100] [--runs 3] [--concurrency 32] [--generate registry|bulk]
+                         [--keep-db yes]   (leave the database for recovery-measure runs)
+      recovery-measure   --provider Sqlite|Postgres --connection <conn> --leases <n>   (internal)
+      snapshot-codec     [--leases 65536] [--repeat 3]
+      remote-load        --seed akka.tcp://overlay@host:port --host <bind address> [--count 1000]
+    """;
+
+// Akka falls back to its console logger while a host shuts down; keep stdout for the JSON only.
+var stdout = Console.Out;
+Console.SetOut(Console.Error);
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.Error.WriteLine(usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    var options = new Args(args[1..]);
+    JsonObject result;
+    switch (args[0])
+    {
+        case "route-latency":
+        {
+            var nodes = options.Int("nodes", BenchConstants.DefaultNodes);
+            var samples = options.Int("samples", BenchConstants.DefaultRouteSamples);
+            var warmup = options.Int("warmup", BenchConstants.DefaultWarmup);
+            var every = options.Int("snapshot-every", BenchConstants.DefaultSnapshotEvery);
+            options.RejectUnknown();
+            result = await RouteLatencyBench.RunAsync(nodes, samples, warmup, every);
+            break;
+        }
+        case "throughput":
+        {
+            var held = options.Int("held", BenchConstants.DefaultHeld);
+            var acquires = options.Int("acquires", BenchConstants.DefaultThroughputAcquires);
+            var concurrency = options.Int("concurrency", BenchConstants.DefaultConcurrency);
+            var every = options.Int("snapshot-every", BenchConstants.DefaultSnapshotEvery);
+            options.RejectUnknown();
+            result = await ThroughputBench.RunAsync(held, acquires, concurrency, every, BenchConstants.WideNetConf);
+            break;
+        }
+        case "recovery":
+        {
+            var kind = options.String("storage", "sqlite")!;
+            var admin = options.String("postgres", Environment.GetEnvironmentVariable("OVERLAY_TEST_POSTGRES"));
+            var leases = options.Int("leases", BenchConstants.DefaultRecoveryLeases);
+            var every = options.Int("snapshot-every", BenchConstants.DefaultSnapshotEvery);
+            var runs = options.Int("runs", 3);
+            var concurrency = options.Int("concurrency", BenchConstants.DefaultConcurrency);
+            var generate = options.String("generate", "registry");
+            if (generate is not ("registry" or "bulk"))
+                throw new ArgumentException($"--generate: expected registry or bulk: '{generate}'");
+            var keep = options.String("keep-db", "no") == "yes";
+            options.RejectUnknown();
+            result = await RecoveryBench.RunAsync(kind, admin, leases, every, runs, concurrency, generate == "bulk", keep);
+            break;
+        }
+        case "recovery-measure":
+        {
+            var provider = Enum.Parse<StorageProvider>(options.String("provider") ?? throw new ArgumentException("--provider is required"));
+            var connection = options.String("connection") ?? throw new ArgumentException("--connection is required");
+            var leases = options.Int("leases", BenchConstants.DefaultRecoveryLeases);
+            options.RejectUnknown();
+            result = await RecoveryBench.MeasureAsync(new StorageSettings(provider, connection), leases);
+            break;
+        }
+        case "snapshot-codec":
+        {
+            var leases = options.Int("leases", BenchConstants.DefaultRecoveryLeases);
+            var repeat = options.Int("repeat", 3);
+            options.RejectUnknown();
+            result = await SnapshotCodecBench.RunAsync(leases, repeat);
+            break;
+        }
+        case "remote-load":
+        {
+            var seed = options.String("seed") ?? throw new ArgumentException("--seed is required");
+            var host = options.String("host") ?? throw new ArgumentException("--host is required");
+            var count = options.Int("count", BenchConstants.DefaultRemoteLeases);
+            var concurrency = options.Int("concurrency", BenchConstants.DefaultConcurrency);
+            options.RejectUnknown();
+            result = await RemoteLoadCommand.RunAsync(seed, host, count, concurrency);
+            break;
+        }
+        default:
+            Console.Error.WriteLine($"unknown command '{args[0]}'\n{usage}");
+            return 2;
+    }
+    stdout.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    stdout.Flush();
+    return 0;
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"overlay-bench-control-plane {args[0]}: {ex.Message}");
+    return 2;
+}
