@@ -10,6 +10,9 @@ namespace Overlay.Actors.Leases;
 /// lost, so: subscribe, wait for the ack, ask the registry for a snapshot while stashing events,
 /// then apply events strictly in version order. A gap asks for a new snapshot; a periodic resync
 /// heals losses that no later event reveals (a partition, a registry failover).
+/// A fresh subscription reaches the registry's member only with the next pub-sub gossip, so the
+/// events published in that window are lost and no later event may reveal it: one extra
+/// "settle" re-read, a few gossip intervals after the first snapshot, closes that window.
 /// </summary>
 public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
@@ -17,24 +20,31 @@ public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnbou
     private readonly IActorRef _owner;
     private readonly TimeSpan _resyncInterval;
     private readonly TimeSpan _retryInterval;
+    private readonly TimeSpan _settleDelay;
+    private bool _settled;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private LeaseView _view = LeaseView.Empty;
     private long _resyncs, _gaps;
 
     /// <summary>Creates the subscriber; use <see cref="Props"/>.</summary>
-    public LeaseSubscriberActor(IActorRef registry, IActorRef owner, TimeSpan resyncInterval, TimeSpan retryInterval)
+    public LeaseSubscriberActor(IActorRef registry, IActorRef owner, TimeSpan resyncInterval, TimeSpan retryInterval,
+        TimeSpan settleDelay)
     {
         _registry = registry;
         _owner = owner;
         _resyncInterval = resyncInterval;
         _retryInterval = retryInterval;
+        _settleDelay = settleDelay;
     }
 
-    /// <summary>Props: <paramref name="owner"/> receives <see cref="LeaseViewChanged"/>; null means the parent.</summary>
+    /// <summary>Props: <paramref name="owner"/> receives <see cref="LeaseViewChanged"/>; null means the parent.
+    /// <paramref name="settleDelay"/> (default 3s: three pub-sub gossip intervals) is when the view is
+    /// re-read once after the first snapshot.</summary>
     public static Props Props(IActorRef registry, IActorRef? owner = null, TimeSpan? resyncInterval = null,
-        TimeSpan? retryInterval = null) =>
+        TimeSpan? retryInterval = null, TimeSpan? settleDelay = null) =>
         Akka.Actor.Props.Create(() => new LeaseSubscriberActor(registry, owner ?? ActorRefs.Nobody,
-            resyncInterval ?? TimeSpan.FromSeconds(30), retryInterval ?? TimeSpan.FromSeconds(2)));
+            resyncInterval ?? TimeSpan.FromSeconds(30), retryInterval ?? TimeSpan.FromSeconds(2),
+            settleDelay ?? TimeSpan.FromSeconds(3)));
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -91,6 +101,11 @@ public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnbou
                 Adopt(snapshot);
                 Stash.UnstashAll();
                 Timers.StartPeriodicTimer(nameof(Resync), Resync.Instance, _resyncInterval);
+                if (!_settled)
+                {
+                    _settled = true;
+                    Timers.StartSingleTimer("settle", Resync.Instance, _settleDelay);
+                }
                 Become(Live);
                 break;
             case RetrySnapshot:

@@ -26,7 +26,8 @@ public sealed class LeaseSubscriberActorSpec : Akka.TestKit.Xunit2.TestKit
             DateTimeOffset.UtcNow.AddHours(1), version, "");
 
     private IActorRef StartSubscriber() =>
-        Sys.ActorOf(LeaseSubscriberActor.Props(_registry.Ref, _owner.Ref, TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(500)));
+        Sys.ActorOf(LeaseSubscriberActor.Props(_registry.Ref, _owner.Ref, TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(500),
+            settleDelay: TimeSpan.FromMinutes(5)));
 
     [Fact]
     public void Events_before_the_snapshot_wait_and_events_apply_in_version_order()
@@ -67,5 +68,19 @@ public sealed class LeaseSubscriberActorSpec : Akka.TestKit.Xunit2.TestKit
 
         var stats = await subscriber.Ask<SubscriberStats>(GetSubscriberStats.Instance, TimeSpan.FromSeconds(3));
         Assert.Equal(1, stats.Gaps);
+    }
+
+    [Fact]
+    public void After_the_first_snapshot_it_reads_the_registry_once_more_to_cover_the_subscription_gossip_window()
+    {
+        Sys.ActorOf(LeaseSubscriberActor.Props(_registry.Ref, _owner.Ref, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30),
+            settleDelay: TimeSpan.FromMilliseconds(500)));
+        _registry.ExpectMsg<GetLeaseSnapshot>(TimeSpan.FromSeconds(10));
+        _registry.Reply(new LeaseSnapshot(1, Network, []));
+        _owner.ExpectMsg<LeaseViewChanged>();
+        // No event arrives (one was lost in the window): the settle re-read finds it.
+        _registry.ExpectMsg<GetLeaseSnapshot>(TimeSpan.FromSeconds(5));
+        _registry.Reply(new LeaseSnapshot(2, Network, [LeaseOf(4, 2)]));
+        Assert.Equal(2, _owner.ExpectMsg<LeaseViewChanged>().View.Version);
     }
 }
