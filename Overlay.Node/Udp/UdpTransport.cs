@@ -77,6 +77,9 @@ public sealed class UdpTransport : IOffloadUdpTransport
     /// <inheritdoc />
     public event Action<string>? SegmentationDisabled;
 
+    /// <summary>Turns UDP_SEGMENT off as an EIO would (tests of the per-datagram fallback).</summary>
+    internal void DisableSegmentation() => _segmentation = false;
+
     /// <inheritdoc />
     public bool EnableGro()
     {
