@@ -37,6 +37,11 @@ public sealed unsafe class OffloadOutsidePump
     private int _runPayload;
     private ForwardingEntry? _runPeer;
 
+    // Coalescing stays on while the kernel takes GSO writes; if the very first one is refused, it
+    // never will (an old or odd kernel), so runs are written segment by segment from then on.
+    private bool _coalesce = true;
+    private bool _gsoWriteSeen;
+
     /// <summary>Creates the pump for a node owning <paramref name="localSubnet"/> over an offload TUN.</summary>
     public OffloadOutsidePump(IOffloadUdpTransport udp, IOffloadTunDevice tun, ForwardingTableRef table, DropCounters drops,
         Ipv4Subnet localSubnet, bool sourceCheck)
@@ -57,6 +62,12 @@ public sealed unsafe class OffloadOutsidePump
 
     /// <summary>Writes to the TUN (coalesced or single).</summary>
     public long TunWrites { get; private set; }
+
+    /// <summary>False once the kernel refused the first GSO write: every packet is then written singly.</summary>
+    public bool Coalescing => _coalesce;
+
+    /// <summary>Raised once, on the pump thread, when coalescing is turned off; the argument says why (one log line).</summary>
+    public event Action<string>? CoalescingDisabled;
 
     /// <summary>Pumps until the socket is closed (returns normally); socket and device failures propagate.</summary>
     public void Run()
@@ -98,7 +109,7 @@ public sealed unsafe class OffloadOutsidePump
                 _drops.Add(reason);
                 continue;
             }
-            if (!TcpCoalescing.IsCandidate(datagram, out var headerLength, out var payload))
+            if (!_coalesce || !TcpCoalescing.IsCandidate(datagram, out var headerLength, out var payload))
             {
                 Flush();
                 WriteSingle(offset, size, peer);
@@ -152,10 +163,18 @@ public sealed unsafe class OffloadOutsidePump
         TunWrites++;
         var bytes = _runPayload + (long)count * _runHeader;
         if (_tun.WriteGather(_iov.AsSpan(0, count + 1)))
+        {
+            _gsoWriteSeen = true;
             _runPeer?.Counters.AddRx(count, bytes);
-        else
-            for (var i = 0; i < count; i++)
-                _drops.Add(DropReason.TunWriteError);
+            return;
+        }
+        for (var i = 0; i < count; i++)
+            _drops.Add(DropReason.TunWriteError);
+        if (!_gsoWriteSeen && _coalesce)
+        {
+            _coalesce = false;
+            CoalescingDisabled?.Invoke($"TUN {_tun.Name} refused a GSO_TCPV4 write; writing one packet per call from now on");
+        }
     }
 
     private void WriteSingle(int offset, int size, ForwardingEntry? peer)

@@ -153,7 +153,9 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                         _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", udp.LocalEndPoint);
                     offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
                     inside = new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress).Run;
-                    outside = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck).Run;
+                    var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
+                    outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
+                    outside = outsidePump.Run;
                     offloaded = true;
                 }
                 else

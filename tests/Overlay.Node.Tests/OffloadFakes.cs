@@ -9,6 +9,7 @@ internal sealed class RecordingOffloadTun(int mtu = 1472) : IOffloadTunDevice
 {
     public readonly List<byte[]> Written = new();
     public bool Reject { get; set; }
+    public bool RejectGso { get; set; }
     public long Writes;
     public bool Record { get; set; } = true;
     public string Name => "rec0";
@@ -19,7 +20,7 @@ internal sealed class RecordingOffloadTun(int mtu = 1472) : IOffloadTunDevice
 
     public bool WriteGather(ReadOnlySpan<IoVector> parts)
     {
-        if (Reject)
+        if (Reject || (RejectGso && parts[0].AsSpan()[1] != 0))
             return false;
         Writes++;
         if (!Record)

@@ -170,6 +170,26 @@ public class OffloadPumpTests
     }
 
     [Fact]
+    public void When_the_kernel_refuses_the_first_gso_write_every_later_packet_is_written_singly()
+    {
+        var f = new OffloadFixture();
+        f.Tun.RejectGso = true;
+        string? notice = null;
+        f.Outside.CoalescingDisabled += reason => notice = reason;
+        var segments = OffloadFixture.Split(SuperPacket(Segment("10.244.2.9", "10.244.1.5", Payload(1432 * 5), pseudoOnly: true), 1432));
+        var (batch, size) = OffloadFixture.Batch(segments);
+
+        f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+        f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+
+        Assert.False(f.Outside.Coalescing);
+        Assert.Contains("GSO_TCPV4", notice);
+        Assert.Equal(5, f.Drops[DropReason.TunWriteError]); // the refused run
+        Assert.Equal(segments, f.Tun.Written.Select(w => w.AsSpan(VirtioNetHeader.Size).ToArray()).ToArray());
+        Assert.Equal(5, f.PeerCounters.RxPackets);
+    }
+
+    [Fact]
     public void Split_then_coalesce_then_split_is_the_identity_for_any_sizes_and_options()
     {
         Gen.Select(Gen.Int[1, 65495 - 80], Gen.Int[0, 10], Gen.Int[0, 10], Gen.Int[500, 1472], Gen.UInt)
