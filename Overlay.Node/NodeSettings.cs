@@ -20,6 +20,7 @@ namespace Overlay.Node;
 /// <param name="RequestedSubnet">FLANNEL_SUBNET of the existing subnet.env, asked for first.</param>
 /// <param name="Management">Management HTTP endpoint.</param>
 /// <param name="SourceCheck">Drop datagrams whose outer source is not the inner source's lease holder.</param>
+/// <param name="Offload">Use TUN TSO/checksum offloads and UDP GSO/GRO (same wire format).</param>
 public sealed record NodeSettings(
     ClusterSettings Cluster,
     string NodeName,
@@ -31,7 +32,8 @@ public sealed record NodeSettings(
     string TunName,
     Ipv4Subnet? RequestedSubnet,
     ManagementSettings Management,
-    bool SourceCheck);
+    bool SourceCheck,
+    bool Offload = true);
 
 /// <summary>overlay-node's flags, flannel's names where flannel has one; each has an
 /// OVERLAY_* environment mirror.</summary>
@@ -77,12 +79,17 @@ public sealed class NodeOptions
     public Option<string?> SourceCheck { get; } = new("--source-check")
     { Description = "on: accept a datagram only from the lease holder of its inner source; off: from anyone [env OVERLAY_SOURCE_CHECK; default on]" };
 
+    /// <summary>--offload.</summary>
+    public Option<string?> Offload { get; } = new("--offload")
+    { Description = "on: TUN TSO/checksum offloads and UDP GSO/GRO (falls back when the kernel refuses); off: one packet per syscall; the wire format is the same [env OVERLAY_OFFLOAD; default on]" };
+
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         foreach (var option in new[] { Seeds, PublicIp, Iface, Port, SubnetFile, TunName, NodeName, ClusterIp, ClusterPort,
                      ManagementHost, ManagementPort, SourceCheck })
             command.Options.Add(option);
+        command.Options.Add(Offload);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SettingsException"/> naming the bad value.
@@ -120,7 +127,8 @@ public sealed class NodeOptions
             flags.Port(ManagementPort, ManagementSettings.DefaultPort, allowZero: true, "OVERLAY_MANAGEMENT_PORT"));
         var cluster = new ClusterSettings(clusterHost, clusterPort, seeds, [ClusterRoles.Node]);
         return new NodeSettings(cluster, nodeName, publicIp, iface, mtu, port, subnetFile, tunName,
-            underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck);
+            underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck,
+            Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on");
     }
 }
 

@@ -35,6 +35,7 @@ public static partial class NodeHost
             UnderlayMtu = settings.UnderlayMtu,
             SubnetFilePath = settings.SubnetFile,
             SourceCheck = settings.SourceCheck,
+            Offload = settings.Offload,
         }, sp.GetRequiredService<ILogger<OverlayDataplane>>()));
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);
         var identity = new NodeIdentity(settings.NodeName, settings.PublicIp, settings.Port, settings.RequestedSubnet,

@@ -113,4 +113,45 @@ public static class DataplaneConstants
 
     /// <summary>SO_RCVBUFFORCE: like SO_RCVBUF but past net.core.rmem_max (needs CAP_NET_ADMIN).</summary>
     public const int SoRcvBufForce = 33;
+
+    /// <summary>IP protocol number of TCP.</summary>
+    public const byte ProtocolTcp = 6;
+
+    /// <summary>Minimum TCP header: data offset 5 x 4 bytes (RFC 793).</summary>
+    public const int MinTcpHeader = 20;
+
+    /// <summary>Byte of the TCP header holding the data offset (high nibble).</summary>
+    public const int TcpDataOffsetByte = 12;
+
+    /// <summary>Byte of the TCP header holding the flags.</summary>
+    public const int TcpFlagsByte = 13;
+
+    /// <summary>TCP flag FIN.</summary>
+    public const byte TcpFin = 0x01;
+
+    /// <summary>TCP flag PSH.</summary>
+    public const byte TcpPsh = 0x08;
+
+    /// <summary>TCP flag ACK.</summary>
+    public const byte TcpAck = 0x10;
+
+    /// <summary>TCP flag CWR.</summary>
+    public const byte TcpCwr = 0x80;
+
+    /// <summary>Largest IPv4 + TCP header (60 + 60): the slot size of the split header arena.</summary>
+    public const int MaxSegmentHeader = MaxIpv4Header + 60;
+
+    /// <summary>Most segments one TUN super-packet may be cut into: 64 KiB at the kernel's smallest
+    /// MSS (48 since Linux 5.2, TCP_MIN_SND_MSS) is 1366; beyond this the read is dropped as too big.</summary>
+    public const int MaxGsoSegments = 2048;
+
+    /// <summary>Most datagrams one UDP_SEGMENT send may carry (the kernel's UDP_MAX_SEGMENTS was 64
+    /// before 6.x; wireguard-go keeps 64).</summary>
+    public const int UdpSegmentMaxDatagrams = 64;
+
+    /// <summary>Most TCP segments merged into one GSO write to the TUN (a UDP GRO batch holds at most 64).</summary>
+    public const int MaxCoalescedSegments = 64;
+
+    /// <summary>Read buffer of the offload TUN pump: virtio_net_hdr (10) + a 64 KiB super-packet.</summary>
+    public const int OffloadFrameSize = 10 + 65536;
 }

@@ -27,6 +27,11 @@ public sealed record DataplaneOptions
     /// <summary>Written to FLANNEL_IPMASQ (whether the node masquerades pod traffic leaving the overlay).</summary>
     public bool IpMasq { get; init; }
 
+    /// <summary>When true (default), the TUN is opened with IFF_VNET_HDR and TSO/checksum offloads and
+    /// the socket uses UDP_SEGMENT/UDP_GRO (falling back to the plain path when the kernel refuses);
+    /// false keeps the one-packet-per-syscall path. The wire format is the same either way.</summary>
+    public bool Offload { get; init; } = true;
+
     /// <summary>The TUN MTU these options give: <see cref="UnderlayMtu"/> - 28.</summary>
     public int TunMtu => UnderlayMtu - DataplaneConstants.EncapOverhead;
 }

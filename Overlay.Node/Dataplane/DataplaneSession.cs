@@ -20,15 +20,15 @@ internal sealed class DataplaneSession
     private volatile bool _stopping;
 
     public DataplaneSession(Ipv4Subnet subnet, NetworkConfig network, ITunDevice tun, IUdpTransport udp,
-        InsidePump inside, OutsidePump outside, Action<Exception> onFault)
+        Action inside, Action outside, Action<Exception> onFault)
     {
         Subnet = subnet;
         Network = network;
         Tun = tun;
         Udp = udp;
         _onFault = onFault;
-        _inside = new Thread(() => RunPump(inside.Run, "TUN to UDP")) { IsBackground = true, Name = "overlay-tun-to-udp" };
-        _outside = new Thread(() => RunPump(outside.Run, "UDP to TUN")) { IsBackground = true, Name = "overlay-udp-to-tun" };
+        _inside = new Thread(() => RunPump(inside, "TUN to UDP")) { IsBackground = true, Name = "overlay-tun-to-udp" };
+        _outside = new Thread(() => RunPump(outside, "UDP to TUN")) { IsBackground = true, Name = "overlay-udp-to-tun" };
     }
 
     public Ipv4Subnet Subnet { get; }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Overlay.Node.Dataplane;
 
@@ -12,29 +14,54 @@ public static class InternetChecksum
     /// correct checksum field the result is 0.</summary>
     public static ushort Compute(ReadOnlySpan<byte> data) => Finish(Sum(data, 0));
 
-    /// <summary>Adds <paramref name="data"/> to a running 64-bit sum; fold with <see cref="Finish"/>.</summary>
+    /// <summary>Adds <paramref name="data"/> to a running 64-bit sum of big-endian 16-bit words; fold
+    /// with <see cref="Finish"/>. Chained spans must each start at an even offset of the summed whole.</summary>
     public static ulong Sum(ReadOnlySpan<byte> data, ulong sum)
     {
-        // 32-bit words into a 64-bit accumulator: carries cannot overflow for any IPv4-sized input,
-        // and folding at the end gives the same result as adding 16-bit words (RFC 1071 section 2).
+        // The one's complement sum does not depend on byte order (RFC 1071 section 2(B)): add
+        // native-order 32-bit halves of 64-bit loads, fold, and swap the 16-bit result once. Each
+        // half is < 2^32 and a packet has < 2^15 of them, so the accumulators cannot overflow.
+        ref var start = ref MemoryMarshal.GetReference(data);
+        var length = data.Length;
+        ulong a = 0, b = 0;
         var i = 0;
-        for (; i + 4 <= data.Length; i += 4)
-            sum += BinaryPrimitives.ReadUInt32BigEndian(data[i..]);
-        if (i + 2 <= data.Length)
+        for (; i + 16 <= length; i += 16)
         {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+            var x = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i));
+            var y = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i + 8));
+            a += (x & 0xFFFFFFFF) + (x >> 32);
+            b += (y & 0xFFFFFFFF) + (y >> 32);
+        }
+        a += b;
+        for (; i + 4 <= length; i += 4)
+            a += Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, i));
+        if (i + 2 <= length)
+        {
+            a += Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref start, i));
             i += 2;
         }
-        if (i < data.Length)
-            sum += (ulong)data[i] << 8;
-        return sum;
+        if (i < length)
+            a += Unsafe.Add(ref start, i); // the pad byte is the high-address half of the word
+        while (a >> 16 != 0)
+            a = (a & 0xFFFF) + (a >> 16);
+        var folded = (ushort)a;
+        return sum + (BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(folded) : folded);
     }
 
-    /// <summary>Folds a running sum to 16 bits and complements it.</summary>
-    public static ushort Finish(ulong sum)
+    /// <summary>The sum of the IPv4 pseudo-header (RFC 793): source, destination (host order),
+    /// protocol and L4 length, to add to the L4 header and payload sums.</summary>
+    public static ulong PseudoHeaderSum(uint source, uint destination, byte protocol, int length) =>
+        (source >> 16) + (source & 0xFFFF) + (destination >> 16) + (destination & 0xFFFF) + protocol + (ulong)length;
+
+    /// <summary>Folds a running sum to 16 bits (not complemented): the value a NEEDS_CSUM packet
+    /// carries in its L4 checksum field when the sum is its pseudo-header.</summary>
+    public static ushort Fold(ulong sum)
     {
         while (sum >> 16 != 0)
             sum = (sum & 0xFFFF) + (sum >> 16);
-        return (ushort)~sum;
+        return (ushort)sum;
     }
+
+    /// <summary>Folds a running sum to 16 bits and complements it.</summary>
+    public static ushort Finish(ulong sum) => (ushort)~Fold(sum);
 }

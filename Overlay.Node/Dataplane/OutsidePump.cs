@@ -48,39 +48,10 @@ public sealed class OutsidePump
     /// datagram content; may throw only when the TUN itself fails.</summary>
     public void Process(ReadOnlySpan<byte> datagram, UdpSource source)
     {
-        switch (Ipv4Packet.TryParse(datagram, out var ip))
+        if (!InboundFilter.Accept(datagram, source, _table.Current, _localSubnet, _sourceCheck, out var reason, out var peer))
         {
-            case Ipv4Packet.ParseError.NotIpv4:
-                _drops.Add(DropReason.NotIpv4);
-                return;
-            case Ipv4Packet.ParseError.Malformed:
-                _drops.Add(DropReason.Malformed);
-                return;
-        }
-        if (ip.Length != datagram.Length || !ip.HasValidHeaderChecksum)
-        {
-            _drops.Add(DropReason.Malformed);
+            _drops.Add(reason);
             return;
-        }
-        if (!_localSubnet.Contains(ip.Destination))
-        {
-            _drops.Add(DropReason.NotForThisSubnet);
-            return;
-        }
-
-        var peer = _table.Current.LookupSource(ip.Source);
-        if (_sourceCheck)
-        {
-            if (peer is null)
-            {
-                _drops.Add(DropReason.UnknownSource);
-                return;
-            }
-            if (peer.PublicIp != source.Address)
-            {
-                _drops.Add(DropReason.SpoofedSource);
-                return;
-            }
         }
 
         if (_tun.Write(datagram))

@@ -54,7 +54,16 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// <summary>The data path over the kernel: <see cref="LinuxTunDevice.Create"/>,
     /// <see cref="UdpTransport.Bind"/> and <see cref="LinkConfigurator"/>.</summary>
     public static OverlayDataplane CreateLinux(DataplaneOptions options, ILogger<OverlayDataplane>? logger = null) =>
-        new(options, LinuxTunDevice.Create, UdpTransport.Bind, new LinkConfigurator(), logger);
+        new(options, options.Offload ? (name, mtu) => OpenWithOffloads(name, mtu, logger) : LinuxTunDevice.Create,
+            UdpTransport.Bind, new LinkConfigurator(), logger);
+
+    private static ITunDevice OpenWithOffloads(string name, int mtu, ILogger? logger)
+    {
+        var device = LinuxTunDevice.CreateWithOffloads(name, mtu, out var refusal);
+        if (refusal is not null)
+            logger?.LogWarning("TUN offloads unavailable ({Refusal}); using the one-packet-per-syscall data path", refusal);
+        return device;
+    }
 
     /// <summary>
     /// Raised once per failed session, on the failing pump thread, after the device and socket were
@@ -128,6 +137,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             var tunAddress = local.Subnet.Network;
             ITunDevice? tun = null;
             IUdpTransport? udp = null;
+            var offloaded = false;
             try
             {
                 tun = _tunFactory(_options.TunName, mtu);
@@ -136,8 +146,25 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                 udp = _udpFactory(new IPEndPoint(_options.BindAddress, local.Port));
                 SubnetEnvFile.Write(_options.SubnetFilePath, network.Network, local.Subnet, mtu, _options.IpMasq);
 
-                var inside = new InsidePump(tun, udp, tableRef, Drops, tunAddress);
-                var outside = new OutsidePump(udp, tun, tableRef, Drops, local.Subnet, _options.SourceCheck);
+                Action inside, outside;
+                if (_options.Offload && tun is IOffloadTunDevice { OffloadsEnabled: true } offloadTun && udp is IOffloadUdpTransport offloadUdp)
+                {
+                    if (!offloadUdp.EnableGro())
+                        _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", udp.LocalEndPoint);
+                    offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
+                    inside = new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress).Run;
+                    var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
+                    outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
+                    outside = outsidePump.Run;
+                    offloaded = true;
+                }
+                else
+                {
+                    if (tun is IOffloadTunDevice { OffloadsEnabled: true })
+                        throw new InvalidOperationException($"TUN {tun.Name} carries virtio headers but the UDP transport has no offloads");
+                    inside = new InsidePump(tun, udp, tableRef, Drops, tunAddress).Run;
+                    outside = new OutsidePump(udp, tun, tableRef, Drops, local.Subnet, _options.SourceCheck).Run;
+                }
                 var session = new DataplaneSession(local.Subnet, network, tun, udp, inside, outside, OnFault);
                 _table = tableRef;
                 Volatile.Write(ref _session, session);
@@ -152,8 +179,9 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                 throw;
             }
             _logger.LogInformation(
-                "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}",
-                tun.Name, Ipv4.Format(tunAddress), mtu, network.Network, udp.LocalEndPoint, table.Count, _options.SourceCheck);
+                "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}, offloads {Offloads}",
+                tun.Name, Ipv4.Format(tunAddress), mtu, network.Network, udp.LocalEndPoint, table.Count, _options.SourceCheck,
+                offloaded ? "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off");
         }
     }
 

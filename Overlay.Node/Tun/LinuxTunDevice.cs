@@ -10,14 +10,15 @@ namespace Overlay.Node.Tun;
 /// in poll(2) on the device and an eventfd that Dispose signals, so a blocked reader wakes promptly.
 /// Thread-safety: one reader and one writer concurrently, Dispose from any thread (see <see cref="ITunDevice"/>).
 /// </summary>
-public sealed class LinuxTunDevice : ITunDevice
+public sealed class LinuxTunDevice : IOffloadTunDevice
 {
     private readonly FileDescriptorHandle _tun;
     private readonly FileDescriptorHandle _wake;
     private volatile bool _disposed;
 
-    private LinuxTunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int mtu)
+    private LinuxTunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int mtu, bool offloads = false)
     {
+        OffloadsEnabled = offloads;
         _tun = tun;
         _wake = wake;
         Name = name;
@@ -30,17 +31,50 @@ public sealed class LinuxTunDevice : ITunDevice
     /// <inheritdoc />
     public int Mtu { get; }
 
+    /// <inheritdoc />
+    public bool OffloadsEnabled { get; }
+
     /// <summary>
     /// Creates (or attaches to) the TUN device <paramref name="name"/> in the calling thread's network
     /// namespace; a name with "%d" lets the kernel pick the number. <paramref name="mtu"/> is recorded,
     /// not applied: <see cref="LinkConfigurator"/> sets it on the link. Throws <see cref="IOException"/>
     /// naming the device and the errno (e.g. EPERM without CAP_NET_ADMIN, EBUSY when the name is taken).
     /// </summary>
-    public static unsafe LinuxTunDevice Create(string name, int mtu)
+    public static LinuxTunDevice Create(string name, int mtu) => Open(name, mtu, IFF_TUN | IFF_NO_PI, out _);
+
+    /// <summary>
+    /// Creates the TUN device like <see cref="Create"/> but with IFF_VNET_HDR and the offloads
+    /// TUN_F_CSUM | TUN_F_TSO4, so reads return TCP super-packets of up to 64 KiB behind a
+    /// virtio_net_hdr (<see cref="OffloadsEnabled"/> true). When the kernel refuses either, the device
+    /// is closed and opened again plain (<see cref="OffloadsEnabled"/> false) and
+    /// <paramref name="refusal"/> says what was refused (for one log line); otherwise it is null.
+    /// </summary>
+    public static LinuxTunDevice CreateWithOffloads(string name, int mtu, out string? refusal)
+    {
+        try
+        {
+            var device = Open(name, mtu, (short)(IFF_TUN | IFF_NO_PI | IFF_VNET_HDR), out var offloadErrno);
+            if (offloadErrno == 0)
+            {
+                refusal = null;
+                return device;
+            }
+            device.Dispose();
+            refusal = $"TUNSETOFFLOAD(CSUM|TSO4) on {name}: {Errno.Name(offloadErrno)}";
+        }
+        catch (IOException e)
+        {
+            refusal = $"IFF_VNET_HDR on {name}: {e.Message}";
+        }
+        return Create(name, mtu);
+    }
+
+    private static unsafe LinuxTunDevice Open(string name, int mtu, short flags, out int offloadErrno)
     {
         var request = default(Ifreq);
         SetName(ref request, name);
-        request.Flags = IFF_TUN | IFF_NO_PI;
+        request.Flags = flags;
+        offloadErrno = 0;
 
         int fd;
         fixed (byte* path = "/dev/net/tun\0"u8)
@@ -53,14 +87,19 @@ public sealed class LinuxTunDevice : ITunDevice
             LibC.close(fd);
             throw new IOException($"failed to create TUN {name} (TUNSETIFF): {Errno.Name(errno)}");
         }
-        return FromFileDescriptor(fd, GetName(request), mtu);
+        var offloads = (flags & IFF_VNET_HDR) != 0;
+        if (offloads && LibC.ioctl(fd, TUNSETOFFLOAD, (void*)(nint)(TUN_F_CSUM | TUN_F_TSO4)) < 0)
+            offloadErrno = Errno.Last;
+        return FromFileDescriptor(fd, GetName(request), mtu, offloads && offloadErrno == 0);
     }
 
     /// <summary>
     /// Wraps an already attached TUN descriptor (e.g. passed in by a parent process), taking ownership
     /// of it: Dispose closes it. Sets O_NONBLOCK on it. Throws <see cref="IOException"/> when it is not usable.
     /// </summary>
-    public static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu)
+    public static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu) => FromFileDescriptor(fd, name, mtu, false);
+
+    private static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu, bool offloads)
     {
         var tun = new FileDescriptorHandle(fd);
         try
@@ -71,7 +110,7 @@ public sealed class LinuxTunDevice : ITunDevice
             var wake = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
             if (wake < 0)
                 throw new IOException($"failed to create the wake-up eventfd for TUN {name}: {Errno.Name(Errno.Last)}");
-            return new LinuxTunDevice(tun, new FileDescriptorHandle(wake), name, mtu);
+            return new LinuxTunDevice(tun, new FileDescriptorHandle(wake), name, mtu, offloads);
         }
         catch
         {
@@ -142,6 +181,38 @@ public sealed class LinuxTunDevice : ITunDevice
                 if (_disposed)
                     return false;
                 throw new IOException($"failed to write {packet.Length} bytes to TUN {Name}: {Errno.Name(errno)}");
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <inheritdoc />
+    public unsafe bool WriteGather(ReadOnlySpan<IoVector> parts)
+    {
+        if (!TryEnter())
+            return false;
+        try
+        {
+            while (true)
+            {
+                nint n;
+                fixed (IoVector* iov = parts)
+                    n = VectorIo.Writev(_tun.Fd, iov, parts.Length);
+                if (n >= 0)
+                    return true;
+                var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == LibC.EINTR)
+                    continue;
+                // As Write: EINVAL is the kernel refusing this packet (bad vnet header or not IP),
+                // EAGAIN/ENOBUFS/ENOMEM memory pressure; the device is fine.
+                if (errno == LibC.EINVAL || errno == LibC.EAGAIN || errno == LibC.ENOBUFS || errno == LibC.ENOMEM)
+                    return false;
+                if (_disposed)
+                    return false;
+                throw new IOException($"failed to write a {parts.Length}-part packet to TUN {Name}: {Errno.Name(errno)}");
             }
         }
         finally

@@ -17,6 +17,18 @@ internal static class TunInterop
     /// <summary>No 4-byte packet-info prefix: reads and writes are bare IP packets (flannel's format).</summary>
     public const short IFF_NO_PI = 0x1000;
 
+    /// <summary>Every read and write carries a virtio_net_hdr before the packet (offloads).</summary>
+    public const short IFF_VNET_HDR = 0x4000;
+
+    /// <summary>_IOW('T', 208, unsigned int): which offloads the reader accepts (TUN_F_*).</summary>
+    public const int TUNSETOFFLOAD = 0x400454D0;
+
+    /// <summary>The reader completes checksums (packets may arrive with NEEDS_CSUM).</summary>
+    public const uint TUN_F_CSUM = 0x01;
+
+    /// <summary>The reader splits TCPv4 super-packets (GSO_TCPV4 reads); needs TUN_F_CSUM.</summary>
+    public const uint TUN_F_TSO4 = 0x02;
+
     /// <summary>Interface flag: administratively up.</summary>
     public const short IFF_UP = 0x0001;
 

@@ -1,19 +1,29 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Overlay.Node.Tun;
+using Tmds.Linux;
 using static Overlay.Node.Dataplane.DataplaneConstants;
+using static Overlay.Node.Udp.UdpInterop;
 
 namespace Overlay.Node.Udp;
 
 /// <summary>
 /// <see cref="IUdpTransport"/> over a System.Net.Sockets IPv4 UDP socket. Receives into the caller's
 /// span with a reused <see cref="SocketAddress"/> (Socket.ReceiveFrom(Span, SocketFlags,
-/// SocketAddress)), so the steady state allocates nothing per datagram. Thread-safety as the interface.
+/// SocketAddress)), so the steady state allocates nothing per datagram. The offload calls
+/// (<see cref="SendSegments"/>, <see cref="TryReceiveBatch"/>) use raw sendmsg/recvmsg on the socket's
+/// descriptor, holding a reference on its handle during each call so Dispose never closes it under a
+/// running syscall. Thread-safety as the interface.
 /// </summary>
-public sealed class UdpTransport : IUdpTransport
+public sealed class UdpTransport : IOffloadUdpTransport
 {
     private readonly Socket _socket;
     private readonly SocketAddress _receiveAddress = new(AddressFamily.InterNetwork);
     private volatile bool _disposed;
+    private volatile bool _segmentation = true;
+    private volatile bool _gro;
 
     private UdpTransport(Socket socket)
     {
@@ -57,6 +67,192 @@ public sealed class UdpTransport : IUdpTransport
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    public bool SegmentationEnabled => _segmentation;
+
+    /// <inheritdoc />
+    public bool GroEnabled => _gro;
+
+    /// <inheritdoc />
+    public event Action<string>? SegmentationDisabled;
+
+    /// <summary>Turns UDP_SEGMENT off as an EIO would (tests of the per-datagram fallback).</summary>
+    internal void DisableSegmentation() => _segmentation = false;
+
+    /// <inheritdoc />
+    public bool EnableGro()
+    {
+        Span<byte> one = stackalloc byte[sizeof(int)];
+        BitConverter.TryWriteBytes(one, 1);
+        try
+        {
+            _socket.SetRawSocketOption(SolUdp, UdpGro, one);
+            _gro = true;
+        }
+        catch (SocketException)
+        {
+            _gro = false;
+        }
+        return _gro;
+    }
+
+    /// <inheritdoc />
+    public unsafe int SendSegments(ReadOnlySpan<IoVector> parts, int partsPerDatagram, int segmentSize, int count, SocketAddress destination)
+    {
+        if (_disposed || count <= 0)
+            return 0;
+        var handle = _socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var fd = (int)handle.DangerousGetHandle();
+            var control = stackalloc byte[CmsgIntSpace];
+            fixed (byte* name = destination.Buffer.Span)
+            fixed (IoVector* iov = parts)
+            {
+                var msg = new MsgHdr { Name = name, NameLength = (uint)destination.Size };
+                if (_segmentation && count > 1)
+                {
+                    new Span<byte>(control, CmsgIntSpace).Clear();
+                    var cmsg = (CmsgHdr*)control;
+                    cmsg->Length = (nuint)(CmsgHeaderSize + sizeof(ushort));
+                    cmsg->Level = SolUdp;
+                    cmsg->Type = UdpSegment;
+                    *(ushort*)(control + CmsgHeaderSize) = (ushort)segmentSize;
+                    msg.Iov = iov;
+                    msg.IovLength = (nuint)parts.Length;
+                    msg.Control = control;
+                    msg.ControlLength = CmsgIntSpace;
+                    var errno = SendOnce(fd, &msg);
+                    if (errno == 0)
+                        return count;
+                    if (errno != LibC.EIO)
+                        return 0;
+                    // EIO: the egress device cannot checksum a GSO send (wireguard-go's rule); never again.
+                    _segmentation = false;
+                    SegmentationDisabled?.Invoke($"UDP_SEGMENT send on {LocalEndPoint} failed with EIO; sending one datagram per syscall from now on");
+                }
+                var sent = 0;
+                msg.Control = null;
+                msg.ControlLength = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    msg.Iov = iov + i * partsPerDatagram;
+                    msg.IovLength = (nuint)Math.Min(partsPerDatagram, parts.Length - i * partsPerDatagram);
+                    if (SendOnce(fd, &msg) == 0)
+                        sent++;
+                }
+                return sent;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+        finally
+        {
+            if (added)
+                handle.DangerousRelease();
+        }
+    }
+
+    private static unsafe int SendOnce(int fd, MsgHdr* msg)
+    {
+        while (true)
+        {
+            if (VectorIo.SendMsg(fd, msg, 0) >= 0)
+                return 0;
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EINTR)
+                return errno;
+        }
+    }
+
+    /// <inheritdoc />
+    public unsafe bool TryReceiveBatch(Span<byte> buffer, out int length, out int segmentSize, out UdpSource source)
+    {
+        length = 0;
+        segmentSize = 0;
+        source = default;
+        if (_disposed)
+            return false;
+        var handle = _socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var fd = (int)handle.DangerousGetHandle();
+            var name = stackalloc byte[SockaddrInSize];
+            var control = stackalloc byte[ReceiveControlSize];
+            var pollFd = stackalloc pollfd[1];
+            fixed (byte* data = buffer)
+            {
+                var iov = new IoVector(data, buffer.Length);
+                while (!_disposed)
+                {
+                    var msg = new MsgHdr
+                    {
+                        Name = name, NameLength = SockaddrInSize, Iov = &iov, IovLength = 1,
+                        Control = control, ControlLength = ReceiveControlSize,
+                    };
+                    var n = VectorIo.RecvMsg(fd, &msg, 0);
+                    if (n < 0)
+                    {
+                        var errno = Marshal.GetLastPInvokeError();
+                        if (_disposed)
+                            break;
+                        if (errno == LibC.EAGAIN)
+                        {
+                            // The runtime may have made the descriptor non-blocking: wait for data.
+                            pollFd[0] = new pollfd { fd = fd, events = LibC.POLLIN };
+                            LibC.poll(pollFd, 1, -1);
+                            continue;
+                        }
+                        // ICMP errors for earlier sends surface here on Linux; they concern that send.
+                        if (errno == LibC.EINTR || errno == LibC.ECONNREFUSED || errno == LibC.EHOSTUNREACH || errno == LibC.ENETUNREACH || errno == LibC.EMSGSIZE)
+                            continue;
+                        throw new IOException($"failed to receive on UDP {LocalEndPoint}: {Errno.Name(errno)}");
+                    }
+                    if (_disposed)
+                        break;
+                    // A datagram larger than the buffer cannot happen with 64 KiB; if it did, its tail is lost: skip it.
+                    if ((msg.Flags & MsgTrunc) != 0 || msg.NameLength < 8 || BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(name, 2)) != (ushort)AddressFamily.InterNetwork)
+                        continue;
+                    length = (int)n;
+                    segmentSize = length;
+                    var offset = 0;
+                    while (offset + CmsgHeaderSize <= (int)msg.ControlLength)
+                    {
+                        var cmsg = (CmsgHdr*)(control + offset);
+                        if (cmsg->Length < CmsgHeaderSize)
+                            break;
+                        if (cmsg->Level == SolUdp && cmsg->Type == UdpGro && cmsg->Length >= CmsgHeaderSize + sizeof(int))
+                        {
+                            var gso = *(int*)(control + offset + CmsgHeaderSize);
+                            if (gso > 0 && gso < length)
+                                segmentSize = gso;
+                        }
+                        offset += ((int)cmsg->Length + 7) & ~7;
+                    }
+                    source = new UdpSource(BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(name + 4, 4)),
+                        BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(name + 2, 2)));
+                    return true;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (added)
+                handle.DangerousRelease();
+        }
+        length = 0;
+        return false;
     }
 
     /// <inheritdoc />

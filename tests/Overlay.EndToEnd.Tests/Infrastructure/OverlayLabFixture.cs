@@ -17,6 +17,7 @@ public sealed class OverlayLabFixture : IAsyncLifetime
 {
     private readonly ManagedProcess?[] _nodes = new ManagedProcess?[EndToEndConstants.HostCount + 1];
     private readonly List<ManagedProcess> _helpers = [];
+    private readonly string[][] _nodeExtraArgs = new string[EndToEndConstants.HostCount + 1][];
     private Task? _start;
     private ManagedProcess? _seed;
 
@@ -75,6 +76,10 @@ public sealed class OverlayLabFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Extra overlay-node arguments for host <paramref name="i"/>, used from its next start on
+    /// (e.g. ["--offload", "off"]); an empty list restores the defaults.</summary>
+    public void SetNodeExtraArgs(int i, params string[] arguments) => _nodeExtraArgs[i] = arguments;
+
     /// <summary>Starts host <paramref name="i"/>'s node (after a stop) and waits until it is ready.</summary>
     public async Task StartNodeAsync(int i)
     {
@@ -103,6 +108,7 @@ public sealed class OverlayLabFixture : IAsyncLifetime
                 "--node-name", Topology.Host(i),
                 "--management-host", "127.0.0.1",
                 "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
+                .. _nodeExtraArgs[i] ?? [],
             ],
             Path.Combine(RunDirectory, $"h{i}", "node.log"));
         await WaitReadyAsync(_nodes[i]!, NodeApi(i), EndToEndConstants.NodeReadyTimeout);

@@ -1,0 +1,20 @@
+using System.Runtime.InteropServices;
+
+namespace Overlay.Node.Tun;
+
+/// <summary>
+/// Raw syscalls the hot path needs and Tmds.LibC does not give allocation-free: writev, sendmsg,
+/// recvmsg. Blittable [LibraryImport]s with SetLastError (read the errno with
+/// <see cref="Marshal.GetLastPInvokeError"/>); never SuppressGCTransition, since they block.
+/// </summary>
+internal static unsafe partial class VectorIo
+{
+    [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
+    public static partial nint Writev(int fd, IoVector* iov, int count);
+
+    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
+    public static partial nint SendMsg(int fd, void* msg, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    public static partial nint RecvMsg(int fd, void* msg, int flags);
+}

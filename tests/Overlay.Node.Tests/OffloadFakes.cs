@@ -1,0 +1,81 @@
+using System.Net;
+using Overlay.Node.Tun;
+using Overlay.Node.Udp;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>An offload TUN that records each gathered write as one array (virtio header included).</summary>
+internal sealed class RecordingOffloadTun(int mtu = 1472) : IOffloadTunDevice
+{
+    public readonly List<byte[]> Written = new();
+    public bool Reject { get; set; }
+    public bool RejectGso { get; set; }
+    public long Writes;
+    public bool Record { get; set; } = true;
+    public string Name => "rec0";
+    public int Mtu { get; } = mtu;
+    public bool OffloadsEnabled => true;
+    public int Read(Span<byte> buffer) => 0;
+    public bool Write(ReadOnlySpan<byte> packet) => throw new NotSupportedException("offload pumps write by gather");
+
+    public bool WriteGather(ReadOnlySpan<IoVector> parts)
+    {
+        if (Reject || (RejectGso && parts[0].AsSpan()[1] != 0))
+            return false;
+        Writes++;
+        if (!Record)
+            return true;
+        var total = 0;
+        foreach (var part in parts)
+            total += (int)part.Length;
+        var bytes = new byte[total];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            part.AsSpan().CopyTo(bytes.AsSpan(offset));
+            offset += (int)part.Length;
+        }
+        Written.Add(bytes);
+        return true;
+    }
+
+    public void Dispose() { }
+}
+
+/// <summary>An offload UDP transport that records what each SendSegments call would put on the wire.</summary>
+internal sealed class RecordingOffloadUdp : IOffloadUdpTransport
+{
+    public readonly List<(byte[][] Datagrams, int SegmentSize, UdpSource To)> Sends = new();
+    public bool Record { get; set; } = true;
+    public long Calls;
+    public IPEndPoint LocalEndPoint { get; } = new(IPAddress.Parse("192.0.2.1"), 8285);
+    public bool SegmentationEnabled => true;
+    public bool GroEnabled => true;
+    public event Action<string>? SegmentationDisabled { add { } remove { } }
+    public bool EnableGro() => true;
+    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination) => throw new NotSupportedException();
+    public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source) => throw new NotSupportedException();
+    public bool TryReceiveBatch(Span<byte> buffer, out int length, out int segmentSize, out UdpSource source)
+    {
+        length = segmentSize = 0;
+        source = default;
+        return false;
+    }
+
+    public int SendSegments(ReadOnlySpan<IoVector> parts, int partsPerDatagram, int segmentSize, int count, SocketAddress destination)
+    {
+        Calls++;
+        if (!Record)
+            return count;
+        var all = new List<byte>();
+        foreach (var part in parts)
+            all.AddRange(part.AsSpan().ToArray());
+        var datagrams = all.Chunk(segmentSize).Select(c => c.ToArray()).ToArray();
+        Assert.Equal(count, datagrams.Length);
+        UdpSource.TryRead(destination, out var to);
+        Sends.Add((datagrams, segmentSize, to));
+        return count;
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,50 @@
+using Overlay.Actors.Node;
+using Overlay.Node.Dataplane;
+using Overlay.Node.Tun;
+using Overlay.Node.Udp;
+using static Overlay.Node.Tests.Packets;
+using static Overlay.Node.Tests.TestNetwork;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>Node 10.244.1.0/24 at 192.0.2.1 with peer 10.244.2.0/24 at 192.0.2.2, offload pumps over recording fakes.</summary>
+internal sealed class OffloadFixture
+{
+    public const int Mtu = 1472;
+    public readonly RecordingOffloadTun Tun = new(Mtu);
+    public readonly RecordingOffloadUdp Udp = new();
+    public readonly PeerCounters PeerCounters = new();
+    public readonly DropCounters Drops = new();
+    public readonly ForwardingTableRef Table;
+    public readonly OffloadInsidePump Inside;
+    public readonly OffloadOutsidePump Outside;
+    public static readonly UdpSource PeerSource = new(A("192.0.2.2"), 8285);
+
+    public OffloadFixture()
+    {
+        Table = new ForwardingTableRef(ForwardingTable.Empty(Config()).With(S("10.244.2.0/24"), E("192.0.2.2"), PeerCounters));
+        Inside = new OffloadInsidePump(Tun, Udp, Table, Drops, A("10.244.1.0"));
+        Outside = new OffloadOutsidePump(Udp, Tun, Table, Drops, S("10.244.1.0/24"), sourceCheck: true);
+    }
+
+    /// <summary>Splits <paramref name="frame"/> (virtio header + packet) with a fresh splitter and returns the
+    /// segments as whole packets.</summary>
+    public static List<byte[]> Split(byte[] frame, int mtu = Mtu)
+    {
+        var splitter = new GsoSplitter();
+        var vnet = VirtioNetHeader.Read(frame);
+        var packet = frame.AsSpan(VirtioNetHeader.Size).ToArray();
+        var result = splitter.Split(packet, vnet, mtu);
+        if (result == GsoSplitResult.Single)
+            return [packet];
+        Assert.Equal(GsoSplitResult.Segmented, result);
+        var segments = new List<byte[]>();
+        for (var i = 0; i < splitter.Count; i++)
+            segments.Add([.. splitter.Header(i), .. packet.AsSpan(splitter.PayloadOffset(i), splitter.PayloadLength(i))]);
+        return segments;
+    }
+
+    /// <summary>The concatenation of <paramref name="segments"/> (a UDP GRO batch) and its segment size.</summary>
+    public static (byte[] Batch, int SegmentSize) Batch(IReadOnlyList<byte[]> segments) =>
+        (segments.SelectMany(s => s).ToArray(), segments[0].Length);
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Overlay.Actors.Node;
+using Overlay.Node.Dataplane;
+using Overlay.Node.Tun;
+using static Overlay.Node.Tests.TestNetwork;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>
+/// A data path with offloads and one without (flannel's one packet per syscall) between two
+/// namespaces this test creates: bulk TCP both ways arrives intact, so the offload path keeps
+/// flannel's wire format. Also checks that the kernel here grants the TUN offloads.
+/// </summary>
+public sealed class OffloadInteropRootTests : IDisposable
+{
+    private const int TransferBytes = 32 * 1024 * 1024;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"overlay-offload-root-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+            Directory.Delete(_dir, recursive: true);
+    }
+
+    [RootFact]
+    public void The_kernel_grants_tso_and_checksum_offloads_on_the_tun()
+    {
+        using var ns = new NetworkNamespace();
+        using var device = ns.Run(() => LinuxTunDevice.CreateWithOffloads("ovloff0", 1472, out var refusal) is var d && refusal is null
+            ? d : throw new InvalidOperationException(refusal));
+        Assert.True(device.OffloadsEnabled);
+        using var plain = ns.Run(() => LinuxTunDevice.Create("ovlplain0", 1472));
+        Assert.False(plain.OffloadsEnabled);
+    }
+
+    [RootFact]
+    public void Bulk_tcp_both_ways_between_an_offload_node_and_a_plain_node_arrives_intact()
+    {
+        using var hostA = new NetworkNamespace();
+        using var hostB = new NetworkNamespace();
+        NetworkNamespace.Ip($"-n {hostA.Name} link add ua type veth peer name ub netns {hostB.Name}");
+        foreach (var (ns, link, address) in new[] { (hostA, "ua", "192.0.2.1"), (hostB, "ub", "192.0.2.2") })
+        {
+            NetworkNamespace.Ip($"-n {ns.Name} addr add {address}/24 dev {link}");
+            NetworkNamespace.Ip($"-n {ns.Name} link set {link} up");
+            NetworkNamespace.Ip($"-n {ns.Name} link set lo up");
+        }
+
+        using var a = OverlayDataplane.CreateLinux(Options("192.0.2.1", "a", offload: true));
+        using var b = OverlayDataplane.CreateLinux(Options("192.0.2.2", "b", offload: false));
+        var aPeer = new PeerCounters();
+        var bPeer = new PeerCounters();
+        a.SetPeer(S("10.244.2.0/24"), E("192.0.2.2"), aPeer);
+        b.SetPeer(S("10.244.1.0/24"), E("192.0.2.1"), bPeer);
+        hostA.Run(() => { a.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config()); return 0; });
+        hostB.Run(() => { b.Start(Lease("10.244.2.0/24", "192.0.2.2"), Config()); return 0; });
+
+        Transfer(hostA, hostB, "10.244.2.0", seed: 1);
+        Transfer(hostB, hostA, "10.244.1.0", seed: 2);
+
+        Assert.True(aPeer.TxPackets >= TransferBytes / 1472, $"A sent {aPeer.TxPackets} datagrams");
+        Assert.True(aPeer.RxPackets >= TransferBytes / 1472, $"A received {aPeer.RxPackets} datagrams");
+        Assert.Equal(0, a.Drops.Total - a.Drops[DropReason.NotIpv4]);
+        Assert.Equal(0, b.Drops.Total - b.Drops[DropReason.NotIpv4]);
+    }
+
+    private static void Transfer(NetworkNamespace from, NetworkNamespace to, string toAddress, int seed)
+    {
+        var data = new byte[TransferBytes];
+        new Random(seed).NextBytes(data);
+        var expected = SHA256.HashData(data);
+        using var listener = to.Run(() =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Parse(toAddress), 7001));
+            socket.Listen(1);
+            return socket;
+        });
+        var received = Task.Run(() =>
+        {
+            using var connection = listener.Accept();
+            connection.ReceiveTimeout = 30_000;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[1 << 16];
+            long total = 0;
+            int n;
+            while ((n = connection.Receive(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                total += n;
+            }
+            return (total, hash.GetHashAndReset());
+        });
+        using (var client = from.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)))
+        {
+            client.SendTimeout = 30_000;
+            client.Connect(new IPEndPoint(IPAddress.Parse(toAddress), 7001));
+            client.Send(data);
+            client.Shutdown(SocketShutdown.Send);
+            Assert.True(received.Wait(TimeSpan.FromSeconds(60)), "the receiver did not finish within 60 s");
+        }
+        var (bytes, sha) = received.Result;
+        Assert.Equal(TransferBytes, bytes);
+        Assert.Equal(expected, sha);
+    }
+
+    private DataplaneOptions Options(string address, string name, bool offload) => new()
+    {
+        TunName = "ovl0",
+        UnderlayMtu = 1500,
+        BindAddress = IPAddress.Parse(address),
+        SubnetFilePath = Path.Combine(_dir, name, "subnet.env"),
+        Offload = offload,
+    };
+}

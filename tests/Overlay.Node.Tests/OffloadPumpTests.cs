@@ -1,0 +1,269 @@
+using System.Buffers.Binary;
+using CsCheck;
+using Overlay.Node.Dataplane;
+using Overlay.Node.Tun;
+using Overlay.Node.Udp;
+using static Overlay.Node.Tests.Packets;
+using static Overlay.Node.Tests.TcpPackets;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>The offload pumps: UDP_SEGMENT batching on send, GRO slicing, validation and TCP coalescing on receive.</summary>
+public class OffloadPumpTests
+{
+    private static readonly UdpSource Spoofer = new(A("198.51.100.66"), 8285);
+
+    [Fact]
+    public void Sends_a_super_packet_as_flannel_datagrams_in_as_few_udp_segment_calls_as_the_limits_allow()
+    {
+        var f = new OffloadFixture();
+        var super = Segment("10.244.1.5", "10.244.2.9", Payload(65495), pseudoOnly: true);
+        var frame = SuperPacket(super, 1432);
+        var expected = OffloadFixture.Split(frame);
+
+        f.Inside.Process(frame);
+
+        Assert.Equal(46, expected.Count);
+        Assert.Equal(2, f.Udp.Sends.Count); // 44 x 1472 = 64768 <= 65507, then the rest
+        Assert.All(f.Udp.Sends, s => Assert.True(s.Datagrams.Length <= 64 && s.Datagrams.Sum(d => d.Length) <= 65507));
+        Assert.All(f.Udp.Sends, s => Assert.Equal(1472, s.SegmentSize));
+        Assert.All(f.Udp.Sends, s => Assert.Equal(new UdpSource(A("192.0.2.2"), 8285), s.To));
+        var sent = f.Udp.Sends.SelectMany(s => s.Datagrams).ToList();
+        Assert.Equal(expected.Count, sent.Count);
+        for (var i = 0; i < sent.Count; i++)
+            Assert.Equal(expected[i], sent[i]);
+        Assert.True(sent.Take(sent.Count - 1).All(d => d.Length == 1472) && sent[^1].Length < 1472);
+        Assert.Equal(46, f.PeerCounters.TxPackets);
+        Assert.Equal(sent.Sum(d => d.Length), f.PeerCounters.TxBytes);
+        Assert.Equal(0, f.Drops.Total);
+    }
+
+    [Fact]
+    public void A_super_packet_without_route_counts_every_segment_and_gets_one_icmp_reply_behind_a_zero_header()
+    {
+        var f = new OffloadFixture();
+        var super = Segment("10.244.1.5", "10.244.9.9", Payload(5000), pseudoOnly: true);
+
+        f.Inside.Process(SuperPacket(super, 1432));
+
+        Assert.Equal(4, f.Drops[DropReason.NoRoute]);
+        var reply = Assert.Single(f.Tun.Written);
+        Assert.True(reply.AsSpan(0, VirtioNetHeader.Size).ToArray().All(b => b == 0));
+        Assert.Equal(ProtoIcmp, reply[VirtioNetHeader.Size + 9]);
+        Assert.Equal(3, reply[VirtioNetHeader.Size + 20]);
+        Assert.Empty(f.Udp.Sends);
+    }
+
+    [Fact]
+    public void Ordinary_packets_keep_the_plain_rules_on_the_offload_path()
+    {
+        var f = new OffloadFixture();
+        byte[] Plain(byte[] p) => [.. new byte[VirtioNetHeader.Size], .. p];
+
+        f.Inside.Process(Plain(Ipv4("10.244.1.5", "10.244.2.9")));
+        f.Inside.Process(Plain(Ipv4("10.244.1.5", "10.244.2.9", payload: new byte[1500])));
+        f.Inside.Process(Plain([.. Ipv4("10.244.1.5", "10.244.2.9"), 0xEE]));
+        f.Inside.Process(new byte[5]);
+
+        Assert.Single(f.Udp.Sends);
+        Assert.Equal(1, f.Drops[DropReason.TooBig]);
+        Assert.Equal(2, f.Drops[DropReason.Malformed]);
+    }
+
+    [Theory]
+    [InlineData(2, 0)]
+    [InlineData(1432 * 44, 0)]
+    [InlineData(1432 * 44 + 1, 0)]
+    [InlineData(40000, 3)]
+    [InlineData(3333, 0)]
+    public void A_gro_batch_of_one_flow_is_written_as_one_gso_packet_that_splits_back_byte_for_byte(int payloadLength, int tcpOptionWords)
+    {
+        var f = new OffloadFixture();
+        var mss = OffloadFixture.Mtu - 40 - 4 * tcpOptionWords;
+        var super = Segment("10.244.2.9", "10.244.1.5", Payload(payloadLength, 7), flags: Ack | Psh, tcpOptionWords: tcpOptionWords, pseudoOnly: true);
+        var segments = OffloadFixture.Split(SuperPacket(super, mss));
+        var (batch, segmentSize) = OffloadFixture.Batch(segments);
+
+        f.Outside.Process(batch, segmentSize, OffloadFixture.PeerSource);
+
+        var written = Assert.Single(f.Tun.Written);
+        var vnet = VirtioNetHeader.Read(written);
+        if (segments.Count == 1)
+        {
+            Assert.Equal(VirtioNetHeader.None, vnet);
+            Assert.Equal(segments[0], written.AsSpan(VirtioNetHeader.Size).ToArray());
+        }
+        else
+        {
+            Assert.Equal(VirtioNetHeader.FlagNeedsCsum, vnet.Flags);
+            Assert.Equal(VirtioNetHeader.GsoTcpV4, vnet.GsoType);
+            Assert.Equal(mss, vnet.GsoSize);
+            Assert.Equal(40 + 4 * tcpOptionWords, vnet.HeaderLength);
+            Assert.Equal(20, vnet.CsumStart);
+            Assert.Equal(16, vnet.CsumOffset);
+            var packet = written.AsSpan(VirtioNetHeader.Size).ToArray();
+            Assert.True(Rfc1071.Verifies(packet.AsSpan(0, 20)));
+            Assert.Equal(packet.Length, BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(2)));
+            Assert.Equal(PseudoHeader(packet, packet.Length - 20), BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(36)));
+            Assert.Equal(Ack | Psh, packet[33]);
+            var again = OffloadFixture.Split(written);
+            Assert.Equal(segments.Count, again.Count);
+            for (var i = 0; i < segments.Count; i++)
+                Assert.Equal(segments[i], again[i]);
+        }
+        Assert.Equal(segments.Count, f.PeerCounters.RxPackets);
+        Assert.Equal(segments.Sum(s => s.Length), f.PeerCounters.RxBytes);
+        Assert.Equal(0, f.Drops.Total);
+    }
+
+    [Fact]
+    public void Rejected_datagrams_never_reach_the_tun_and_split_the_run()
+    {
+        var f = new OffloadFixture();
+        var segments = OffloadFixture.Split(SuperPacket(Segment("10.244.2.9", "10.244.1.5", Payload(1432 * 6), pseudoOnly: true), 1432));
+        var bad = (byte[])segments[2].Clone();
+        bad[8] ^= 1; // header checksum now wrong
+        segments[2] = bad;
+        var (batch, size) = OffloadFixture.Batch(segments);
+
+        f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+        f.Outside.Process(batch, size, Spoofer);
+
+        Assert.Equal(2, f.Drops[DropReason.Malformed]);      // the bad header fails before the source check
+        Assert.Equal(5, f.Drops[DropReason.SpoofedSource]);
+        Assert.Equal(2, f.Tun.Written.Count); // segments 0-1 and 3-5, each one GSO write
+        Assert.DoesNotContain(f.Tun.Written, w => w.AsSpan().IndexOf(bad.AsSpan(0, 20)) >= 0);
+        Assert.Equal(5, f.PeerCounters.RxPackets);
+    }
+
+    [Fact]
+    public void Psh_non_tcp_bad_tcp_checksums_and_other_flows_are_not_merged()
+    {
+        var f = new OffloadFixture();
+        var a = OffloadFixture.Split(SuperPacket(Segment("10.244.2.9", "10.244.1.5", Payload(1432 * 4), flags: Ack | Psh, pseudoOnly: true), 1432));
+        // a[3] has PSH: a[0..3] merge, then an equal-size segment of another flow (other port), one with a bad TCP checksum, and UDP.
+        var other = OffloadFixture.Split(SuperPacket(Segment("10.244.2.9", "10.244.1.5", Payload(1432 * 2), pseudoOnly: true, window: 9), 1432));
+        var badTcp = (byte[])other[1].Clone();
+        badTcp[^1] ^= 0xFF;
+        var udp = Ipv4("10.244.2.9", "10.244.1.5", ProtoUdp, payload: Payload(1472 - 20));
+        var (batch, size) = OffloadFixture.Batch([.. a, other[0], badTcp, udp]);
+
+        f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+
+        Assert.Equal(4, f.Tun.Written.Count);
+        Assert.Equal(VirtioNetHeader.GsoTcpV4, VirtioNetHeader.Read(f.Tun.Written[0]).GsoType);
+        Assert.Equal(4, OffloadFixture.Split(f.Tun.Written[0]).Count);
+        Assert.Equal([other[0], badTcp, udp], f.Tun.Written.Skip(1).Select(w => w.AsSpan(VirtioNetHeader.Size).ToArray()).ToArray());
+        Assert.All(f.Tun.Written.Skip(1), w => Assert.Equal(VirtioNetHeader.None, VirtioNetHeader.Read(w)));
+    }
+
+    [Fact]
+    public void A_refused_tun_write_counts_every_segment_of_the_run()
+    {
+        var f = new OffloadFixture();
+        f.Tun.Reject = true;
+        var segments = OffloadFixture.Split(SuperPacket(Segment("10.244.2.9", "10.244.1.5", Payload(1432 * 5), pseudoOnly: true), 1432));
+        var (batch, size) = OffloadFixture.Batch(segments);
+        f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+        Assert.Equal(5, f.Drops[DropReason.TunWriteError]);
+        Assert.Equal(0, f.PeerCounters.RxPackets);
+    }
+
+    [Fact]
+    public void When_the_kernel_refuses_the_first_gso_write_every_later_packet_is_written_singly()
+    {
+        var f = new OffloadFixture();
+        f.Tun.RejectGso = true;
+        string? notice = null;
+        f.Outside.CoalescingDisabled += reason => notice = reason;
+        var segments = OffloadFixture.Split(SuperPacket(Segment("10.244.2.9", "10.244.1.5", Payload(1432 * 5), pseudoOnly: true), 1432));
+        var (batch, size) = OffloadFixture.Batch(segments);
+
+        f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+        f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+
+        Assert.False(f.Outside.Coalescing);
+        Assert.Contains("GSO_TCPV4", notice);
+        Assert.Equal(5, f.Drops[DropReason.TunWriteError]); // the refused run
+        Assert.Equal(segments, f.Tun.Written.Select(w => w.AsSpan(VirtioNetHeader.Size).ToArray()).ToArray());
+        Assert.Equal(5, f.PeerCounters.RxPackets);
+    }
+
+    [Fact]
+    public void Split_then_coalesce_then_split_is_the_identity_for_any_sizes_and_options()
+    {
+        Gen.Select(Gen.Int[1, 65495 - 80], Gen.Int[0, 10], Gen.Int[0, 10], Gen.Int[500, 1472], Gen.UInt)
+            .Sample((payload, ipWords, tcpWords, mtu, seq) =>
+            {
+                var header = 40 + 4 * (ipWords + tcpWords);
+                var mss = mtu - header;
+                if (mss < 48 || header + payload > 65535)
+                    return;
+                var super = Segment("10.244.2.9", "10.244.1.5", Payload(payload, (int)seq), seq: seq, flags: Ack | Psh,
+                    ipOptionWords: ipWords, tcpOptionWords: tcpWords, pseudoOnly: true);
+                var segments = OffloadFixture.Split(SuperPacket(super, mss), mtu);
+                var f = new OffloadFixture();
+                // A GRO batch holds at most 64 KiB: feed the segments in batches as the kernel would.
+                var written = new List<byte[]>();
+                foreach (var chunk in Chunks(segments))
+                {
+                    var (batch, size) = OffloadFixture.Batch(chunk);
+                    f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+                }
+                var again = f.Tun.Written.SelectMany(w => OffloadFixture.Split(w, mtu)).ToList();
+                Assert.Equal(segments.Count, again.Count);
+                for (var i = 0; i < segments.Count; i++)
+                    Assert.Equal(segments[i], again[i]);
+                Assert.Equal(0, f.Drops.Total);
+            }, iter: 200);
+    }
+
+    private static IEnumerable<List<byte[]>> Chunks(List<byte[]> segments)
+    {
+        var chunk = new List<byte[]>();
+        var bytes = 0;
+        foreach (var s in segments)
+        {
+            if (chunk.Count == 64 || bytes + s.Length > 65507)
+            {
+                yield return chunk;
+                chunk = [];
+                bytes = 0;
+            }
+            chunk.Add(s);
+            bytes += s.Length;
+        }
+        if (chunk.Count > 0)
+            yield return chunk;
+    }
+
+    [Fact]
+    public void Offload_pumps_allocate_nothing_per_packet()
+    {
+        var f = new OffloadFixture();
+        f.Tun.Record = false;
+        f.Udp.Record = false;
+        var frame = SuperPacket(Segment("10.244.1.5", "10.244.2.9", Payload(60000), pseudoOnly: true), 1432);
+        var segments = OffloadFixture.Split(SuperPacket(Segment("10.244.2.9", "10.244.1.5", Payload(1432 * 40), pseudoOnly: true), 1432));
+        var (batch, size) = OffloadFixture.Batch(segments);
+        var unroutable = SuperPacket(Segment("10.244.1.5", "10.244.9.9", Payload(3000), pseudoOnly: true), 1432);
+
+        void Run(int n)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                f.Inside.Process(frame);
+                f.Inside.Process(unroutable);
+                f.Outside.Process(batch, size, OffloadFixture.PeerSource);
+                f.Outside.Process(batch, size, Spoofer);
+            }
+        }
+
+        Run(200);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(5_000);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(5_200 * 42, f.PeerCounters.TxPackets);
+        Assert.Equal(5_200 * 40, f.PeerCounters.RxPackets);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using Overlay.Node.Tun;
+using Overlay.Node.Udp;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>UDP_SEGMENT sends and UDP_GRO receives through the real socket, on loopback only.</summary>
+public unsafe class UdpOffloadTransportTests
+{
+    private static readonly byte[][] Datagrams = [Fill(1000, 1), Fill(1000, 2), Fill(1000, 3), Fill(500, 4)];
+
+    private static byte[] Fill(int length, byte value) => Enumerable.Repeat(value, length).ToArray();
+
+    private static int SendAll(UdpTransport sender, UdpTransport receiver)
+    {
+        // Two parts per datagram, as the pump gathers header + payload: split each at byte 100.
+        var pinned = Datagrams.Select(d => GC.AllocateArray<byte>(d.Length, pinned: true)).ToArray();
+        var parts = new IoVector[2 * Datagrams.Length];
+        for (var i = 0; i < Datagrams.Length; i++)
+        {
+            Datagrams[i].CopyTo(pinned[i], 0);
+            fixed (byte* p = pinned[i])
+            {
+                parts[2 * i] = new IoVector(p, 100);
+                parts[2 * i + 1] = new IoVector(p + 100, pinned[i].Length - 100);
+            }
+        }
+        var sent = sender.SendSegments(parts, 2, 1000, Datagrams.Length, receiver.LocalEndPoint.Serialize());
+        GC.KeepAlive(pinned);
+        return sent;
+    }
+
+    private static List<byte[]> ReceiveAll(UdpTransport receiver, out int receives)
+    {
+        var buffer = GC.AllocateArray<byte>(65536, pinned: true);
+        var got = new List<byte[]>();
+        receives = 0;
+        while (got.Sum(d => d.Length) < 3500)
+        {
+            Assert.True(receiver.TryReceiveBatch(buffer, out var length, out var segmentSize, out var source));
+            Assert.Equal(IPAddress.Loopback, source.ToEndPoint().Address);
+            receives++;
+            for (var offset = 0; offset < length; offset += segmentSize)
+                got.Add(buffer.AsSpan(offset, Math.Min(segmentSize, length - offset)).ToArray());
+        }
+        return got;
+    }
+
+    [Fact]
+    public void A_segmented_send_arrives_as_one_gro_batch_that_slices_into_the_datagrams()
+    {
+        using var sender = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var receiver = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.True(receiver.EnableGro());
+
+        Assert.Equal(4, SendAll(sender, receiver));
+        var got = ReceiveAll(receiver, out var receives);
+
+        Assert.Equal(Datagrams, got);
+        Assert.Equal(1, receives);
+        Assert.True(sender.SegmentationEnabled);
+    }
+
+    [Fact]
+    public void Without_gro_the_receiver_gets_the_datagrams_one_by_one()
+    {
+        using var sender = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var receiver = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+        Assert.Equal(4, SendAll(sender, receiver));
+        var got = ReceiveAll(receiver, out var receives);
+
+        Assert.Equal(Datagrams, got);
+        Assert.Equal(4, receives);
+    }
+
+    [Fact]
+    public void With_segmentation_off_each_datagram_is_sent_on_its_own()
+    {
+        using var sender = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var receiver = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.True(receiver.EnableGro());
+        sender.DisableSegmentation();
+
+        Assert.Equal(4, SendAll(sender, receiver));
+        var got = ReceiveAll(receiver, out _);
+
+        Assert.Equal(Datagrams, got);
+        Assert.False(sender.SegmentationEnabled);
+    }
+
+    [Fact]
+    public void Dispose_wakes_a_receiver_blocked_in_recvmsg()
+    {
+        var transport = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        bool? received = null;
+        var receiver = new Thread(() => received = transport.TryReceiveBatch(GC.AllocateArray<byte>(65536, pinned: true), out _, out _, out _))
+        {
+            IsBackground = true,
+            Name = "udp-gro-recv-test",
+        };
+        receiver.Start();
+        NativeThreads.WaitUntilBlocked("udp-gro-recv-test", TimeSpan.FromSeconds(5));
+        transport.Dispose();
+        Assert.True(receiver.Join(TimeSpan.FromSeconds(5)));
+        Assert.False(received);
+    }
+}
