@@ -47,7 +47,11 @@ public sealed class EffectiveSettings
         var map = new Dictionary<string, string>();
         foreach (var (name, value) in _items)
             map[name] = value;
-        return JsonSerializer.Serialize(map, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return JsonSerializer.Serialize(map, new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }) + "\n";
     }
 
     /// <summary>"24h", "5m", "90s", "1500ms": the flag spelling where it is exact, else the TimeSpan.</summary>

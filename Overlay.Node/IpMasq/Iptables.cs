@@ -14,9 +14,12 @@ public sealed partial class Iptables(string iptables = "iptables", string iptabl
     public async Task<bool> ExistsAsync(IptablesRule rule, CancellationToken cancellation)
     {
         var result = await RunAsync(iptables, ["--wait", "-t", rule.Table, "-C", rule.Chain, .. rule.Arguments], null, cancellation);
-        // 0: present; 1: absent (or its chain is); anything else is a real error (no permission, bad rule).
+        // 0: present; 1: absent (or its chain is); 2 with "does not exist": the jump's target chain is
+        // missing (iptables-nft), so the rule is too; anything else is a real error (no permission, bad rule).
         if (result.ExitCode is 0 or 1)
             return result.ExitCode == 0;
+        if (result.ExitCode == 2 && result.Error.Contains("does not exist", StringComparison.Ordinal))
+            return false;
         throw new IptablesException($"iptables -t {rule.Table} -C {rule.Chain} {string.Join(' ', rule.Arguments)}: exit {result.ExitCode}: {result.Error}");
     }
 

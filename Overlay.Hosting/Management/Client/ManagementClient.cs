@@ -15,7 +15,12 @@ public sealed class ManagementClient(Uri baseAddress, TimeSpan? timeout = null) 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     /// <summary>Indented output for --json.</summary>
-    public static readonly JsonSerializerOptions PrintOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    public static readonly JsonSerializerOptions PrintOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        // Terminal output, not HTML: "+00:00" stays readable instead of "\u002B00:00".
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(10) };
 
