@@ -30,7 +30,7 @@ public static partial class SeedHost
         builder.Services.AddSingleton<IMetricsRefresher>(sp => sp.GetRequiredService<SeedMetrics>());
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) => akka
             .WithOverlayCluster(settings.Cluster)
-            .ConfigureLoggers(loggers => loggers.LogLevel = LoggingSetup.ToAkka(settings.Log.Level))
+            .WithOverlayLogging(settings.Log)
             .WithLeaseRegistry(settings.Registry, settings.Storage)
             .WithActors((system, _, _) =>
                 system.ActorOf(LeaseEventObserver.Props(sp.GetRequiredService<SeedMetrics>()), "lease-event-metrics")));

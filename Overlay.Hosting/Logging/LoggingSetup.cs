@@ -1,3 +1,4 @@
+using Akka.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using MelLogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -36,6 +37,17 @@ public static class LoggingSetup
         logging.AddFilter("Microsoft.AspNetCore", settings.Level > MelLogLevel.Warning ? settings.Level : MelLogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting.Lifetime", settings.Level);
         return logging;
+    }
+
+    /// <summary>Configures the actor system's logging to match <paramref name="settings"/>: Akka's level, and
+    /// with JSON as few plain-text fallback lines as possible (Akka prints its last shutdown messages
+    /// through its StandardOutLogger once the logger actors have stopped; only errors may do that).</summary>
+    public static AkkaConfigurationBuilder WithOverlayLogging(this AkkaConfigurationBuilder builder, LogSettings settings)
+    {
+        builder.ConfigureLoggers(loggers => loggers.LogLevel = ToAkka(settings.Level));
+        if (settings.Format == LogFormat.Json)
+            builder.AddHocon("akka.stdout-loglevel = ERROR", HoconAddMode.Prepend);
+        return builder;
     }
 
     /// <summary>Akka's level for <paramref name="level"/> (Akka has no trace: debug; nothing above error).</summary>

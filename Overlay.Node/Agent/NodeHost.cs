@@ -58,7 +58,7 @@ public static partial class NodeHost
             RetryInterval, ResyncInterval);
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) => akka
             .WithOverlayCluster(settings.Cluster)
-            .ConfigureLoggers(loggers => loggers.LogLevel = LoggingSetup.ToAkka(settings.Log.Level))
+            .WithOverlayLogging(settings.Log)
             .WithLeaseRegistryProxy()
             .WithActors((system, registry, _) =>
             {
