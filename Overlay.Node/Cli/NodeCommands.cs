@@ -19,9 +19,9 @@ public static class NodeCommands
     {
         var show = new Command("show", "Inspect a running node through its management endpoint");
         show.Subcommands.Add(Create("lease", "This node's lease: subnet, public endpoint, expiry, version", "lease",
-            LeaseTable, output: output, error: error));
+            LeaseTable, output: output, error: error, fullName: "show lease"));
         show.Subcommands.Add(Create("peers", "Peer routes with traffic counters, and drops by reason", "routes",
-            PeersTable, output: output, error: error));
+            PeersTable, output: output, error: error, fullName: "show peers"));
         root.Subcommands.Add(show);
         var check = new NodeOptions();
         root.Subcommands.Add(CheckConfigCommand.Create("overlay-node", check.AddTo,

@@ -27,6 +27,9 @@ public static class IpMasqConstants
     /// <summary>How often the rules are looked for before the first install (the lease may arrive any moment).</summary>
     public static readonly TimeSpan WaitForLeaseInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long the service waits for the node actor's status (lease and network) per check.</summary>
+    public static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>How long one iptables or iptables-restore run may take (it waits for the xtables lock).</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
 }

@@ -19,7 +19,6 @@ public sealed partial class IpMasqService(
     IRequiredActor<NodeActor> node, Iptables iptables, TimeSpan resync, ILogger<IpMasqService> logger)
     : BackgroundService, IHealthCheck
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
     private IpMasqRules? _installed;
     private bool? _randomFully;
 
@@ -93,7 +92,7 @@ public sealed partial class IpMasqService(
         try
         {
             var actor = await node.GetAsync(cancellation);
-            status = await actor.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout, cancellation);
+            status = await actor.Ask<NodeStatus>(GetNodeStatus.Instance, IpMasqConstants.StatusTimeout, cancellation);
         }
         catch (AskTimeoutException)
         {

@@ -18,7 +18,7 @@ public static class SeedCommands
     {
         var leases = new Command("leases", "Inspect the lease registry through a running seed");
         leases.Subcommands.Add(Create("list", "List every live lease (subnet, node, public endpoint, expiry, version)",
-            "leases", LeasesTable, output: output, error: error));
+            "leases", LeasesTable, output: output, error: error, fullName: "leases list"));
         root.Subcommands.Add(leases);
         root.Subcommands.Add(Create("members", "List the cluster members as the seed sees them (address, status, roles)",
             "cluster/members", MembersTable, output: output, error: error));

@@ -129,7 +129,7 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
         Assert.True(await cli.WaitForExitAsync(Long), "overlay-seed leases list did not exit");
         Assert.Equal(1, cli.ExitCode);
         var line = Assert.Single(cli.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("ERR overlay-seed list: GET http://127.0.0.1:", line);
+        Assert.StartsWith("ERR overlay-seed leases list: GET http://127.0.0.1:", line);
     }
 
     [Fact]

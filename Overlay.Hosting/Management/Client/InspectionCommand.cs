@@ -15,10 +15,12 @@ public static class InspectionCommand
     public const int RequestFailedExitCode = 1;
 
     /// <summary>A command named <paramref name="name"/> that GETs <paramref name="path"/>; <paramref name="table"/>
-    /// renders the body as text, <paramref name="json"/> selects what --json prints (default: the whole body).</summary>
+    /// renders the body as text, <paramref name="json"/> selects what --json prints (default: the whole body).
+    /// Error lines start with "&lt;process&gt; <paramref name="fullName"/>:" (default: the name).</summary>
     public static Command Create(string name, string description, string path, Func<JsonElement, string> table,
-        Func<JsonElement, JsonElement>? json = null, TextWriter? output = null, TextWriter? error = null)
+        Func<JsonElement, JsonElement>? json = null, TextWriter? output = null, TextWriter? error = null, string? fullName = null)
     {
+        fullName ??= name;
         var command = new Command(name, description);
         var options = new ManagementClientOptions();
         options.AddTo(command);
@@ -33,7 +35,7 @@ public static class InspectionCommand
             }
             catch (SettingsException ex)
             {
-                await stderr.WriteLineAsync($"{parse.RootCommandResult.Command.Name} {name}: {ex.Message}");
+                await stderr.WriteLineAsync($"{parse.RootCommandResult.Command.Name} {fullName}: {ex.Message}");
                 return ProcessRunner.BadSettingsExitCode;
             }
             using var client = new ManagementClient(baseAddress);
@@ -47,7 +49,7 @@ public static class InspectionCommand
             }
             catch (ManagementClientException ex)
             {
-                await stderr.WriteLineAsync($"{parse.RootCommandResult.Command.Name} {name}: {ex.Message}");
+                await stderr.WriteLineAsync($"{parse.RootCommandResult.Command.Name} {fullName}: {ex.Message}");
                 return RequestFailedExitCode;
             }
         });
