@@ -3,7 +3,9 @@ using System.Net;
 using Overlay.Actors.Addressing;
 using Overlay.Hosting.Cli;
 using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
+using Overlay.Hosting.Metrics;
 
 namespace Overlay.Node;
 
@@ -21,6 +23,9 @@ namespace Overlay.Node;
 /// <param name="Management">Management HTTP endpoint.</param>
 /// <param name="SourceCheck">Drop datagrams whose outer source is not the inner source's lease holder.</param>
 /// <param name="Offload">Use TUN TSO/checksum offloads and UDP GSO/GRO (same wire format).</param>
+/// <param name="IpMasq">Masquerade pod traffic leaving the overlay (flannel's --ip-masq).</param>
+/// <param name="IptablesResync">How often the --ip-masq rules are checked and restored.</param>
+/// <param name="Log">Console log format and level.</param>
 public sealed record NodeSettings(
     ClusterSettings Cluster,
     string NodeName,
@@ -33,7 +38,30 @@ public sealed record NodeSettings(
     Ipv4Subnet? RequestedSubnet,
     ManagementSettings Management,
     bool SourceCheck,
-    bool Offload = true);
+    bool IpMasq,
+    TimeSpan IptablesResync,
+    LogSettings Log,
+    bool Offload = true)
+{
+    /// <summary>Every effective setting, redacted (no token): the start log line and `check-config` print exactly this.</summary>
+    public EffectiveSettings Describe() => new EffectiveSettings()
+        .Add("version", BuildInfo.Version)
+        .Add("node-name", NodeName)
+        .Add("cluster-address", Cluster.SelfAddress)
+        .Add("seeds", string.Join(",", Cluster.Seeds))
+        .Add("public-ip", PublicIp)
+        .Add("port", Port)
+        .Add("iface", $"{Interface} (MTU {UnderlayMtu})")
+        .Add("tun-name", TunName)
+        .Add("subnet-file", SubnetFile)
+        .Add("requested-subnet", RequestedSubnet)
+        .Add("source-check", SourceCheck)
+        .Add("offload", Offload)
+        .Add("ip-masq", IpMasq)
+        .Add("iptables-resync", IptablesResync)
+        .Add("management", Management.Describe())
+        .Add("log", $"{Log.FormatName} at {Log.LevelName}");
+}
 
 /// <summary>overlay-node's flags, flannel's names where flannel has one; each has an
 /// OVERLAY_* environment mirror.</summary>
@@ -78,6 +106,19 @@ public sealed class NodeOptions
     /// <summary>--source-check.</summary>
     public Option<string?> SourceCheck { get; } = new("--source-check")
     { Description = "on: accept a datagram only from the lease holder of its inner source; off: from anyone [env OVERLAY_SOURCE_CHECK; default on]" };
+    /// <summary>--ip-masq.</summary>
+    public Option<string?> IpMasq { get; } = new("--ip-masq")
+    {
+        Description = "Masquerade pod traffic leaving the overlay network (iptables nat chain OVERLAY-POSTRTG, filter chain OVERLAY-FWD): true or false [env OVERLAY_IP_MASQ; default false]",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+    /// <summary>--iptables-resync.</summary>
+    public Option<string?> IptablesResync { get; } = new("--iptables-resync")
+    { Description = "How often the --ip-masq rules are checked and restored [env OVERLAY_IPTABLES_RESYNC; default 5s]" };
+    /// <summary>--management-token-file.</summary>
+    public ManagementTokenOption ManagementToken { get; } = new();
+    /// <summary>--log-format and --log-level.</summary>
+    public LoggingOptions Logging { get; } = new();
 
     /// <summary>--offload.</summary>
     public Option<string?> Offload { get; } = new("--offload")
@@ -87,9 +128,11 @@ public sealed class NodeOptions
     public void AddTo(Command command)
     {
         foreach (var option in new[] { Seeds, PublicIp, Iface, Port, SubnetFile, TunName, NodeName, ClusterIp, ClusterPort,
-                     ManagementHost, ManagementPort, SourceCheck })
+                     ManagementHost, ManagementPort, SourceCheck, IpMasq, IptablesResync })
             command.Options.Add(option);
         command.Options.Add(Offload);
+        ManagementToken.AddTo(command);
+        Logging.AddTo(command);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SettingsException"/> naming the bad value.
@@ -125,9 +168,14 @@ public sealed class NodeOptions
         var management = new ManagementSettings(
             flags.String(ManagementHost, "127.0.0.1", "OVERLAY_MANAGEMENT_HOST"),
             flags.Port(ManagementPort, ManagementSettings.DefaultPort, allowZero: true, "OVERLAY_MANAGEMENT_PORT"));
+        management = ManagementToken.Apply(management, flags, environment);
+        // "--ip-masq" alone means true, as flannel's boolean flag.
+        var ipMasq = result.GetResult(IpMasq) is { Implicit: false } given && given.Tokens.Count == 0
+            || flags.Choice(IpMasq, "false", ["true", "false", "on", "off", "1", "0"], "OVERLAY_IP_MASQ") is "true" or "on" or "1";
+        var resync = flags.Duration(IptablesResync, TimeSpan.FromSeconds(5), "OVERLAY_IPTABLES_RESYNC");
         var cluster = new ClusterSettings(clusterHost, clusterPort, seeds, [ClusterRoles.Node]);
         return new NodeSettings(cluster, nodeName, publicIp, iface, mtu, port, subnetFile, tunName,
-            underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck,
+            underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck, ipMasq, resync, Logging.Bind(flags),
             Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on");
     }
 }

@@ -4,7 +4,9 @@ using Overlay.Actors.Configuration;
 using Overlay.Actors.Leases;
 using Overlay.Hosting.Cli;
 using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
+using Overlay.Hosting.Metrics;
 using Overlay.Hosting.Storage;
 
 namespace Overlay.Seed;
@@ -17,7 +19,28 @@ public sealed record SeedSettings(
     string NetConfigSource,
     StorageSettings Storage,
     ManagementSettings Management,
-    RegistrySettings Registry);
+    RegistrySettings Registry,
+    LogSettings Log)
+{
+    /// <summary>Every effective setting, redacted (no token, no database password): the start log
+    /// line and `check-config` print exactly this.</summary>
+    public EffectiveSettings Describe() => new EffectiveSettings()
+        .Add("version", BuildInfo.Version)
+        .Add("cluster-address", Cluster.SelfAddress)
+        .Add("seeds", string.Join(",", Cluster.Seeds))
+        .Add("roles", string.Join(",", Cluster.Roles))
+        .Add("network", Network.Network)
+        .Add("subnet-len", Network.SubnetLen)
+        .Add("subnet-range", $"{Network.SubnetMin}..{Network.SubnetMax}")
+        .Add("backend", $"{Network.Backend.Type} port {Network.Backend.Port}")
+        .Add("net-config", NetConfigSource)
+        .Add("storage", $"{Storage.Provider} {Storage.Redacted}")
+        .Add("management", Management.Describe())
+        .Add("lease-ttl", Registry.Ttl)
+        .Add("lease-grace", Registry.GracePeriod)
+        .Add("snapshot-every", Registry.SnapshotEvery)
+        .Add("log", $"{Log.FormatName} at {Log.LevelName}");
+}
 
 /// <summary>overlay-seed's flags. Each has an environment mirror (OVERLAY_*), and the cluster
 /// flags also take Lighthouse's variables (CLUSTER_IP, CLUSTER_PORT, CLUSTER_SEEDS).</summary>
@@ -62,6 +85,10 @@ public sealed class SeedOptions
     /// <summary>--snapshot-every.</summary>
     public Option<string?> SnapshotEvery { get; } = new("--snapshot-every")
     { Description = "Registry snapshot after this many events [env OVERLAY_SNAPSHOT_EVERY; default 100]" };
+    /// <summary>--management-token-file.</summary>
+    public ManagementTokenOption ManagementToken { get; } = new();
+    /// <summary>--log-format and --log-level.</summary>
+    public LoggingOptions Logging { get; } = new();
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -69,6 +96,8 @@ public sealed class SeedOptions
         foreach (var option in new[] { ClusterIp, ClusterPort, Seeds, NetConfigPath, DataDir, DbProvider, Db,
                      ManagementHost, ManagementPort, LeaseTtl, LeaseGrace, SnapshotEvery })
             command.Options.Add(option);
+        ManagementToken.AddTo(command);
+        Logging.AddTo(command);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SettingsException"/> naming the bad value.</summary>
@@ -127,6 +156,7 @@ public sealed class SeedOptions
         var management = new ManagementSettings(
             flags.String(ManagementHost, "127.0.0.1", "OVERLAY_MANAGEMENT_HOST"),
             flags.Port(ManagementPort, ManagementSettings.DefaultPort, allowZero: true, "OVERLAY_MANAGEMENT_PORT"));
+        management = ManagementToken.Apply(management, flags, environment);
 
         var defaults = RegistrySettings.Default;
         var (snapshotText, snapshotSource) = flags.Raw(SnapshotEvery, "OVERLAY_SNAPSHOT_EVERY");
@@ -139,6 +169,7 @@ public sealed class SeedOptions
             GracePeriod = flags.Duration(LeaseGrace, defaults.GracePeriod, "OVERLAY_LEASE_GRACE"),
             SnapshotEvery = snapshotEvery,
         };
-        return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry);
+        return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry,
+            Logging.Bind(flags));
     }
 }

@@ -8,7 +8,8 @@ namespace Overlay.Hosting.Management;
 
 /// <summary>
 /// The routes of Akka Management's cluster HTTP API, in its JSON shape:
-/// GET /cluster/members, GET|PUT|DELETE /cluster/members/{address}. An address may be given as
+/// GET /cluster/members, GET|PUT|DELETE /cluster/members/{address}. PUT and DELETE need the
+/// management token when one is configured (<see cref="ManagementTokenFilter"/>). An address may be given as
 /// "akka.tcp://overlay@host:port" (URL-encoded or not), "overlay@host:port" or "host:port".
 /// </summary>
 public static class ClusterMembersEndpoints
@@ -32,9 +33,9 @@ public static class ClusterMembersEndpoints
                 operation = (await request.ReadFormAsync()).TryGetValue("operation", out var v) ? v.ToString() : null;
             operation ??= request.Query["operation"].ToString();
             return Operate(Akka.Cluster.Cluster.Get(system), address, operation);
-        });
+        }).RequireManagementToken();
         app.MapDelete("/cluster/members/{**address}", (string address, ActorSystem system) =>
-            Operate(Akka.Cluster.Cluster.Get(system), address, "Leave"));
+            Operate(Akka.Cluster.Cluster.Get(system), address, "Leave")).RequireManagementToken();
         return app;
     }
 

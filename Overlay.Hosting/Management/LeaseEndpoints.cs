@@ -9,7 +9,8 @@ using Overlay.Actors.Leases;
 namespace Overlay.Hosting.Management;
 
 /// <summary>
-/// The registry's routes: GET /leases, GET /leases/{subnet}, DELETE /leases/{subnet} (evict).
+/// The registry's routes: GET /leases, GET /leases/{subnet}, DELETE /leases/{subnet} (evict; needs
+/// the management token when one is configured).
 /// A subnet is given as "10.244.1.0-24" (flannel's key form) or "10.244.1.0/24" (URL-encoded or
 /// not). Malformed: 400 with the reason; no such lease: 404; registry unreachable: 503.
 /// </summary>
@@ -51,7 +52,7 @@ public static class LeaseEndpoints
                 LeaseRequestRejected r => Results.Json(new ErrorJson(r.Reason), statusCode: StatusCodes.Status409Conflict),
                 _ => Unavailable(),
             };
-        });
+        }).RequireManagementToken();
         return app;
     }
 

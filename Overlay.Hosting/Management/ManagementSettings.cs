@@ -1,10 +1,24 @@
 namespace Overlay.Hosting.Management;
 
-/// <summary>Where the management HTTP endpoint listens.</summary>
+/// <summary>Where the management HTTP endpoint listens and who may change things through it.</summary>
 /// <param name="Host">Address to bind (default 127.0.0.1; "0.0.0.0" for all).</param>
 /// <param name="Port">Port (default 8558, Akka Management's); 0 picks a free one.</param>
 public sealed record ManagementSettings(string Host, int Port)
 {
     /// <summary>Akka Management's default port.</summary>
     public const int DefaultPort = 8558;
+
+    /// <summary>Bearer token the write routes require; null leaves them open (reads are always open).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Where <see cref="Token"/> came from, for the start log ("--management-token-file /etc/...",
+    /// "OVERLAY_MANAGEMENT_TOKEN" or "none"); never the token itself.</summary>
+    public string TokenSource { get; init; } = "none";
+
+    /// <summary>The settings as one log-safe phrase: address and whether writes need a token.</summary>
+    public string Describe() => $"{Host}:{Port} (writes {(Token is null ? "open" : $"need the token from {TokenSource}")})";
+
+    /// <inheritdoc />
+    /// <remarks>Redacts the token so that no log or error message prints it.</remarks>
+    public override string ToString() => $"ManagementSettings {{ Host = {Host}, Port = {Port}, Token = {(Token is null ? "none" : "(redacted)")} }}";
 }

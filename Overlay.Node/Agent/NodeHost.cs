@@ -7,15 +7,20 @@ using Microsoft.Extensions.Logging;
 using Overlay.Actors.Leases;
 using Overlay.Actors.Node;
 using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
+using Overlay.Hosting.Metrics;
 using Overlay.Hosting.Registry;
 using Overlay.Node.Dataplane;
+using Overlay.Node.IpMasq;
 using Overlay.Node.Management;
+using Overlay.Node.Metrics;
 
 namespace Overlay.Node.Agent;
 
 /// <summary>Wires and runs overlay-node: a cluster member (role "node") with the registry proxy,
-/// the node actor over the Linux data path, and the management routes. SIGTERM leaves the
+/// the node actor over the Linux data path, the management routes, /metrics and, with --ip-masq,
+/// the masquerading rules. SIGTERM leaves the
 /// cluster, stops the pumps and closes the device; the lease is kept.</summary>
 public static partial class NodeHost
 {
@@ -28,7 +33,7 @@ public static partial class NodeHost
     /// <summary>Runs until SIGTERM or <paramref name="cancellation"/>.</summary>
     public static async Task RunAsync(NodeSettings settings, CancellationToken cancellation)
     {
-        var builder = ManagementHost.CreateBuilder(settings.Management);
+        var builder = ManagementHost.CreateBuilder(settings.Management, settings.Log);
         builder.Services.AddSingleton(sp => OverlayDataplane.CreateLinux(new DataplaneOptions
         {
             TunName = settings.TunName,
@@ -36,12 +41,25 @@ public static partial class NodeHost
             SubnetFilePath = settings.SubnetFile,
             SourceCheck = settings.SourceCheck,
             Offload = settings.Offload,
+            IpMasq = settings.IpMasq,
         }, sp.GetRequiredService<ILogger<OverlayDataplane>>()));
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);
+        builder.Services.AddOverlayMetrics(MetricNames.NodeMeter, "overlay-node");
+        builder.Services.AddSingleton<NodeMetrics>();
+        builder.Services.AddSingleton<IMetricsRefresher>(sp => sp.GetRequiredService<NodeMetrics>());
+        if (settings.IpMasq)
+        {
+            builder.Services.AddSingleton(new Iptables());
+            builder.Services.AddSingleton(sp => new IpMasqService(sp.GetRequiredService<IRequiredActor<NodeActor>>(),
+                sp.GetRequiredService<Iptables>(), settings.IptablesResync, sp.GetRequiredService<ILogger<IpMasqService>>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<IpMasqService>());
+            builder.Services.AddHealthChecks().AddCheck<IpMasqService>("overlay.node.ip-masq", tags: [HealthEndpoints.ReadyTag]);
+        }
         var identity = new NodeIdentity(settings.NodeName, settings.PublicIp, settings.Port, settings.RequestedSubnet,
             RetryInterval, ResyncInterval);
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) => akka
             .WithOverlayCluster(settings.Cluster)
+            .WithOverlayLogging(settings.Log)
             .WithLeaseRegistryProxy()
             .WithActors((system, registry, _) =>
             {
@@ -54,21 +72,17 @@ public static partial class NodeHost
         app.MapOverlayHealth("overlay-node");
         app.MapClusterMembers();
         app.MapNodeRoutes();
+        app.MapOverlayMetrics();
         var dataplane = app.Services.GetRequiredService<OverlayDataplane>();
         // Belt and braces: the node actor stops the data path when the actor system terminates;
         // this covers a host that stops before the actor system ever started it.
         app.Lifetime.ApplicationStopped.Register(dataplane.Stop);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Overlay.Node");
-        LogStarting(logger, settings.NodeName, settings.Cluster.SelfAddress, string.Join(",", settings.Cluster.Seeds),
-            settings.PublicIp.ToString(), settings.Port, settings.Interface, settings.UnderlayMtu, settings.TunName,
-            settings.SubnetFile, settings.RequestedSubnet?.ToString() ?? "(none)",
-            $"{settings.Management.Host}:{settings.Management.Port}", settings.SourceCheck);
+        LogStarting(logger, settings.Describe().ToLogLine());
         await app.StartAsync(cancellation);
         await app.WaitForShutdownAsync(cancellation);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "overlay-node starting: node {NodeName}, address {Address}, seeds {Seeds}, public IP {PublicIp}:{Port} on {Interface} (MTU {Mtu}), TUN {TunName}, subnet file {SubnetFile} (asking for {RequestedSubnet}), management {Management}, source check {SourceCheck}")]
-    private static partial void LogStarting(ILogger logger, string nodeName, string address, string seeds, string publicIp, int port,
-        string @interface, int mtu, string tunName, string subnetFile, string requestedSubnet, string management, bool sourceCheck);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "overlay-node starting: {Settings}")]
+    private static partial void LogStarting(ILogger logger, string settings);
 }

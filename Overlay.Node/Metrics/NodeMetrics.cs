@@ -1,0 +1,96 @@
+using System.Diagnostics.Metrics;
+using Akka.Actor;
+using Akka.Hosting;
+using Overlay.Actors.Node;
+using Overlay.Hosting.Metrics;
+using Overlay.Node.Dataplane;
+
+namespace Overlay.Node.Metrics;
+
+/// <summary>
+/// overlay-node's metrics. The traffic numbers are observable instruments read at scrape time:
+/// per-peer counters straight from the <see cref="PeerCounters"/> of the routes installed in the
+/// data path (owned by the peer route actors; reading them is a few volatile loads) and the drops
+/// from <see cref="OverlayDataplane.Drops"/>, so the pumps never call a metrics API. The lease and
+/// pub-sub numbers come from the node actor's <see cref="NodeStatus"/>, asked for before each
+/// scrape (an Ask cannot run inside an instrument callback) and cached; when the actor does not
+/// answer in <see cref="StatusTimeout"/> the last status stays. Thread-safety: the cached status is
+/// one volatile reference.
+/// </summary>
+public sealed class NodeMetrics : IMetricsRefresher
+{
+    /// <summary>How long a scrape waits for the node actor's status.</summary>
+    public static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly IRequiredActor<NodeActor> _node;
+    private readonly OverlayDataplane _dataplane;
+    private NodeStatus? _status;
+
+    /// <summary>Creates the instruments on <see cref="MetricNames.NodeMeter"/>.</summary>
+    public NodeMetrics(IMeterFactory meters, IRequiredActor<NodeActor> node, OverlayDataplane dataplane)
+    {
+        _node = node;
+        _dataplane = dataplane;
+        var meter = meters.Create(MetricNames.NodeMeter);
+        meter.CreateObservableGauge(MetricNames.Peers, () => _dataplane.Peers().Count,
+            description: "Peer routes installed in the data path.");
+        meter.CreateObservableCounter(MetricNames.PeerTransmitPackets, () => PerPeer(c => c.TxPackets), MetricNames.UnitPackets,
+            "Packets sent to the peer that owns peer_subnet.");
+        meter.CreateObservableCounter(MetricNames.PeerTransmitBytes, () => PerPeer(c => c.TxBytes), MetricNames.UnitBytes,
+            "Inner IPv4 bytes sent to the peer that owns peer_subnet.");
+        meter.CreateObservableCounter(MetricNames.PeerReceivePackets, () => PerPeer(c => c.RxPackets), MetricNames.UnitPackets,
+            "Packets received from the peer that owns peer_subnet and written to the TUN.");
+        meter.CreateObservableCounter(MetricNames.PeerReceiveBytes, () => PerPeer(c => c.RxBytes), MetricNames.UnitBytes,
+            "Inner IPv4 bytes received from the peer that owns peer_subnet and written to the TUN.");
+        meter.CreateObservableCounter(MetricNames.PacketsDropped, Drops, MetricNames.UnitPackets,
+            "Packets the data path dropped, by reason.");
+        meter.CreateObservableGauge(MetricNames.DataplaneUp, () => _dataplane.IsRunning ? 1 : 0,
+            description: "1 while the data path runs (TUN open, pumps running).");
+        meter.CreateObservableGauge(MetricNames.LeaseExpiry, LeaseExpiry, MetricNames.UnitSeconds,
+            "Unix time at which this node's lease expires unless renewed; absent without a lease.");
+        meter.CreateObservableCounter(MetricNames.LeaseResyncs, () => Subscriber(s => s.Resyncs),
+            description: "Times the node re-read the whole lease view from the registry.");
+        meter.CreateObservableCounter(MetricNames.LeaseVersionGaps, () => Subscriber(s => s.Gaps),
+            description: "Version gaps seen on the lease topic (each one triggers a resync).");
+        meter.CreateObservableGauge(MetricNames.LeaseViewVersion, () => Subscriber(s => s.Version),
+            description: "Registry version of this node's lease view.");
+    }
+
+    /// <inheritdoc />
+    public async Task RefreshAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            var node = await _node.GetAsync(cancellation).WaitAsync(StatusTimeout, cancellation);
+            Volatile.Write(ref _status, await node.Ask<NodeStatus>(GetNodeStatus.Instance, StatusTimeout, cancellation));
+        }
+        catch (Exception ex) when (ex is AskTimeoutException or TimeoutException or OperationCanceledException)
+        {
+            // Keep the last status: a busy or restarting actor must not blank the lease metrics.
+        }
+    }
+
+    private IEnumerable<Measurement<long>> PerPeer(Func<PeerCounters, long> read)
+    {
+        foreach (var peer in _dataplane.Peers())
+            yield return new Measurement<long>(read(peer.Counters), new KeyValuePair<string, object?>("peer_subnet", peer.Subnet.ToString()));
+    }
+
+    private IEnumerable<Measurement<long>> Drops()
+    {
+        foreach (var (reason, count) in _dataplane.Drops.Snapshot())
+            yield return new Measurement<long>(count, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    private IEnumerable<Measurement<double>> LeaseExpiry()
+    {
+        if (Volatile.Read(ref _status)?.Lease is { } lease)
+            yield return new Measurement<double>(lease.ExpiresAt.ToUnixTimeMilliseconds() / 1000.0);
+    }
+
+    private IEnumerable<Measurement<long>> Subscriber(Func<Actors.Leases.SubscriberStats, long> read)
+    {
+        if (Volatile.Read(ref _status)?.Subscriber is { } stats)
+            yield return new Measurement<long>(read(stats));
+    }
+}

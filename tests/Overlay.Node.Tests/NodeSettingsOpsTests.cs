@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Overlay.Actors.Addressing;
+using Overlay.Hosting.Cli;
+using Overlay.Hosting.Logging;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>The operations flags of overlay-node: --ip-masq (flannel's boolean), --iptables-resync,
+/// --log-format/--log-level and their environment mirrors, and the redacted effective settings.</summary>
+public sealed class NodeSettingsOpsTests
+{
+    private sealed class FixedUnderlay : IUnderlayProbe
+    {
+        public string DefaultRouteInterface() => "eth0";
+        public string InterfaceOf(IPAddress address) => "eth0";
+        public IPAddress AddressOf(string iface) => IPAddress.Parse("192.0.2.11");
+        public int MtuOf(string iface) => 1500;
+        public Ipv4Subnet? ReadRequestedSubnet(string path) => null;
+    }
+
+    private static NodeSettings Bind(string[] args, Dictionary<string, string?>? environment = null)
+    {
+        var options = new NodeOptions();
+        var root = new RootCommand();
+        options.AddTo(root);
+        var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053", .. args]);
+        Assert.Empty(parse.Errors);
+        return options.Bind(parse, new FixedUnderlay(), name => environment?.GetValueOrDefault(name));
+    }
+
+    [Fact]
+    public void Defaults_are_flannels()
+    {
+        var settings = Bind([]);
+        Assert.False(settings.IpMasq);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.IptablesResync);
+        Assert.Equal(LogSettings.Default, settings.Log);
+        Assert.Null(settings.Management.Token);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--ip-masq" }, true)]
+    [InlineData(new[] { "--ip-masq", "true" }, true)]
+    [InlineData(new[] { "--ip-masq", "false" }, false)]
+    [InlineData(new[] { "--ip-masq", "--iptables-resync", "10s" }, true)]
+    public void Ip_masq_is_a_boolean_flag(string[] args, bool expected) => Assert.Equal(expected, Bind(args).IpMasq);
+
+    [Fact]
+    public void Environment_mirrors_apply_and_flags_win()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["OVERLAY_IP_MASQ"] = "true", ["OVERLAY_IPTABLES_RESYNC"] = "1m", ["OVERLAY_LOG_FORMAT"] = "json",
+            ["OVERLAY_LOG_LEVEL"] = "debug", ["OVERLAY_MANAGEMENT_TOKEN"] = "tok",
+        };
+        var settings = Bind([], environment);
+        Assert.True(settings.IpMasq);
+        Assert.Equal(TimeSpan.FromMinutes(1), settings.IptablesResync);
+        Assert.Equal(new LogSettings(LogFormat.Json, LogLevel.Debug), settings.Log);
+        Assert.Equal("tok", settings.Management.Token);
+        Assert.Equal(LogFormat.Text, Bind(["--log-format", "text"], environment).Log.Format);
+
+        var described = settings.Describe().ToLogLine();
+        Assert.Contains("ip-masq=on", described);
+        Assert.Contains("iptables-resync=1m", described);
+        Assert.Contains("log=json at debug", described);
+        Assert.Contains("writes need the token from OVERLAY_MANAGEMENT_TOKEN", described);
+        Assert.DoesNotContain("=tok", described);
+    }
+
+    [Theory]
+    [InlineData("--ip-masq", "maybe", "--ip-masq")]
+    [InlineData("--iptables-resync", "often", "often")]
+    [InlineData("--log-level", "loud", "--log-level")]
+    public void Bad_values_name_the_flag_and_the_value(string flag, string value, string named)
+    {
+        var error = Assert.Throws<SettingsException>(() => Bind([flag, value]));
+        Assert.Contains(named, error.Message);
+        Assert.Contains(value, error.Message);
+    }
+}
