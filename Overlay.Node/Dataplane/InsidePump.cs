@@ -50,24 +50,9 @@ public sealed class InsidePump
     /// the TUN itself fails while the ICMP reply is written.</summary>
     public void Process(ReadOnlySpan<byte> packet)
     {
-        switch (Ipv4Packet.TryParse(packet, out var ip))
+        if (!OutboundFilter.Accept(packet, _tun.Mtu, out var ip, out var reason))
         {
-            case Ipv4Packet.ParseError.NotIpv4:
-                _drops.Add(DropReason.NotIpv4);
-                return;
-            case Ipv4Packet.ParseError.Malformed:
-                _drops.Add(DropReason.Malformed);
-                return;
-        }
-        // The TUN hands over exactly one packet per read: trailing bytes mean a lying length field.
-        if (ip.Length != packet.Length)
-        {
-            _drops.Add(DropReason.Malformed);
-            return;
-        }
-        if (packet.Length > _tun.Mtu || packet.Length > MaxUdpPayload)
-        {
-            _drops.Add(DropReason.TooBig);
+            _drops.Add(reason);
             return;
         }
 

@@ -135,23 +135,9 @@ public sealed unsafe class OffloadInsidePump
 
     private void ProcessSingle(Span<byte> packet)
     {
-        switch (Ipv4Packet.TryParse(packet, out var ip))
+        if (!OutboundFilter.Accept(packet, _tun.Mtu, out var ip, out var reason))
         {
-            case Ipv4Packet.ParseError.NotIpv4:
-                _drops.Add(DropReason.NotIpv4);
-                return;
-            case Ipv4Packet.ParseError.Malformed:
-                _drops.Add(DropReason.Malformed);
-                return;
-        }
-        if (ip.Length != packet.Length)
-        {
-            _drops.Add(DropReason.Malformed);
-            return;
-        }
-        if (packet.Length > _tun.Mtu || packet.Length > MaxUdpPayload)
-        {
-            _drops.Add(DropReason.TooBig);
+            _drops.Add(reason);
             return;
         }
         var peer = _table.Current.Lookup(ip.Destination);
