@@ -174,11 +174,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
                 var errno = Errno.Last;
                 if (errno == LibC.EINTR)
                     continue;
-                // The kernel refuses single packets with EINVAL (not IPv4/IPv6) or drops under memory
-                // pressure (EAGAIN, ENOBUFS, ENOMEM): that packet is lost, the device is fine.
-                if (errno == LibC.EINVAL || errno == LibC.EAGAIN || errno == LibC.ENOBUFS || errno == LibC.ENOMEM)
-                    return false;
-                if (_disposed)
+                if (LosesOnlyThisPacket(errno))
                     return false;
                 throw new IOException($"failed to write {packet.Length} bytes to TUN {Name}: {Errno.Name(errno)}");
             }
@@ -206,11 +202,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
                 var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
                 if (errno == LibC.EINTR)
                     continue;
-                // As Write: EINVAL is the kernel refusing this packet (bad vnet header or not IP),
-                // EAGAIN/ENOBUFS/ENOMEM memory pressure; the device is fine.
-                if (errno == LibC.EINVAL || errno == LibC.EAGAIN || errno == LibC.ENOBUFS || errno == LibC.ENOMEM)
-                    return false;
-                if (_disposed)
+                if (LosesOnlyThisPacket(errno))
                     return false;
                 throw new IOException($"failed to write a {parts.Length}-part packet to TUN {Name}: {Errno.Name(errno)}");
             }
@@ -220,6 +212,14 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
             Exit();
         }
     }
+
+    /// <summary>
+    /// True when a failed write cost only that packet and the device is fine: the kernel refuses a
+    /// single packet with EINVAL (not IPv4/IPv6, or a bad vnet header) and drops under memory
+    /// pressure (EAGAIN, ENOBUFS, ENOMEM); after Dispose every error is the closing device's.
+    /// </summary>
+    private bool LosesOnlyThisPacket(int errno) =>
+        errno == LibC.EINVAL || errno == LibC.EAGAIN || errno == LibC.ENOBUFS || errno == LibC.ENOMEM || _disposed;
 
     /// <summary>Wakes a blocked reader and closes the device once no call is using it; idempotent.</summary>
     public unsafe void Dispose()
