@@ -140,14 +140,9 @@ public sealed class NodeOptions
     public NodeSettings Bind(ParseResult result, IUnderlayProbe underlay, Func<string, string?>? environment = null)
     {
         var flags = new FlagReader(result, environment);
-        var seeds = flags.List(Seeds, "OVERLAY_SEEDS");
+        var seeds = flags.SeedAddresses(Seeds, "OVERLAY_SEEDS");
         if (seeds.Count == 0)
             throw new SettingsException("--seeds: at least one seed address akka.tcp://overlay@host:port is required");
-        foreach (var seed in seeds)
-        {
-            if (!seed.StartsWith($"akka.tcp://{ClusterSettings.SystemName}@", StringComparison.Ordinal))
-                throw new SettingsException($"--seeds: not an address akka.tcp://{ClusterSettings.SystemName}@host:port: '{seed}'");
-        }
 
         var publicIp = flags.Ipv4(PublicIp, "OVERLAY_PUBLIC_IP");
         var iface = flags.OptionalString(Iface, "OVERLAY_IFACE");

@@ -107,12 +107,7 @@ public sealed class SeedOptions
         var host = flags.String(ClusterIp, Dns.GetHostName(), "CLUSTER_IP", "OVERLAY_CLUSTER_IP");
         var port = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true, "CLUSTER_PORT", "OVERLAY_CLUSTER_PORT");
         var self = $"akka.tcp://{ClusterSettings.SystemName}@{host}:{port}";
-        var seeds = flags.List(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS").ToList();
-        foreach (var seed in seeds)
-        {
-            if (!seed.StartsWith($"akka.tcp://{ClusterSettings.SystemName}@", StringComparison.Ordinal))
-                throw new SettingsException($"--seeds: not an address akka.tcp://{ClusterSettings.SystemName}@host:port: '{seed}'");
-        }
+        var seeds = flags.SeedAddresses(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS");
         if (!seeds.Contains(self))
             seeds.Add(self);
         var cluster = new ClusterSettings(host, port, seeds, [ClusterRoles.Seed, ClusterRoles.Registry]);

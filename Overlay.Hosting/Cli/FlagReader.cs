@@ -81,6 +81,19 @@ public sealed class FlagReader(ParseResult result, Func<string, string?>? enviro
                 .Select(s => s.Trim('"')).ToList();
     }
 
+    /// <summary>A comma-separated list of cluster seed addresses, each akka.tcp://overlay@host:port.</summary>
+    public List<string> SeedAddresses(Option<string?> option, params string[] environmentNames)
+    {
+        var prefix = $"akka.tcp://{Cluster.ClusterSettings.SystemName}@";
+        var seeds = List(option, environmentNames).ToList();
+        foreach (var seed in seeds)
+        {
+            if (!seed.StartsWith(prefix, StringComparison.Ordinal))
+                throw new SettingsException($"{option.Name}: not an address {prefix}host:port: '{seed}'");
+        }
+        return seeds;
+    }
+
     /// <summary>One of <paramref name="allowed"/> (case-insensitive), returned in lower case.</summary>
     public string Choice(Option<string?> option, string fallback, string[] allowed, params string[] environmentNames)
     {

@@ -98,6 +98,7 @@ public sealed class SeedProcessSpec(ITestOutputHelper output)
     [InlineData("--cluster-port", "http", "--cluster-port")]
     [InlineData("--db-provider", "oracle", "oracle")]
     [InlineData("--lease-ttl", "forever", "forever")]
+    [InlineData("--seeds", "akka.tcp://other@127.0.0.1:1", "akka.tcp://other@127.0.0.1:1")]
     [InlineData("--no-such-flag", "1", "--no-such-flag")]
     public async Task A_bad_flag_makes_the_seed_exit_non_zero_with_one_readable_line(string flag, string value, string named)
     {

@@ -80,4 +80,15 @@ public sealed class NodeSettingsOpsTests
         Assert.Contains(named, error.Message);
         Assert.Contains(value, error.Message);
     }
+
+    [Fact]
+    public void A_seed_that_is_not_an_overlay_cluster_address_is_refused_naming_it()
+    {
+        var options = new NodeOptions();
+        var root = new RootCommand();
+        options.AddTo(root);
+        var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053,akka.tcp://other@192.0.2.11:4053"]);
+        var error = Assert.Throws<SettingsException>(() => options.Bind(parse, new FixedUnderlay(), _ => null));
+        Assert.Equal("--seeds: not an address akka.tcp://overlay@host:port: 'akka.tcp://other@192.0.2.11:4053'", error.Message);
+    }
 }
