@@ -40,6 +40,11 @@ public sealed unsafe class OffloadInsidePump
         _tunAddress = tunAddress;
     }
 
+    /// <summary>Datagrams of at most <paramref name="mtu"/> bytes that one UDP_SEGMENT send may carry (the
+    /// kernel's 64-datagram limit and the 65507-byte UDP payload limit): the TUN's gso_max_segs, so that
+    /// a super-packet never needs a second, short send.</summary>
+    public static int SegmentsPerSend(int mtu) => Math.Min(UdpSegmentMaxDatagrams, MaxUdpPayload / mtu);
+
     /// <summary>Super-packets read (observability: segments / super-packets is the split ratio).</summary>
     public long SuperPackets { get; private set; }
 

@@ -152,6 +152,14 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                     if (!offloadUdp.EnableGro())
                         _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", udp.LocalEndPoint);
                     offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
+                    try
+                    {
+                        _linkConfigurator.LimitGsoSegments(tun.Name, OffloadInsidePump.SegmentsPerSend(mtu));
+                    }
+                    catch (IOException e)
+                    {
+                        _logger.LogWarning("{Reason}; a TUN read of more segments takes two UDP sends", e.Message);
+                    }
                     inside = new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress).Run;
                     var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
                     outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);

@@ -12,4 +12,9 @@ public sealed class NoLinkConfigurator : ILinkConfigurator
     public void Configure(string device, uint address, int mtu, Ipv4Subnet route)
     {
     }
+
+    /// <inheritdoc />
+    public void LimitGsoSegments(string device, int segments)
+    {
+    }
 }

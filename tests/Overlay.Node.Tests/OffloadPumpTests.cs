@@ -38,6 +38,16 @@ public class OffloadPumpTests
         Assert.Equal(0, f.Drops.Total);
     }
 
+    [Theory]
+    [InlineData(1472, 44)]   // flannel's TUN MTU on a 1500-byte underlay: 44 x 1472 = 64768 <= 65507
+    [InlineData(8972, 7)]    // jumbo underlay
+    [InlineData(576, 64)]    // the kernel's 64-datagram limit binds first
+    public void The_tun_gso_segment_cap_is_what_one_udp_segment_send_carries(int mtu, int expected)
+    {
+        Assert.Equal(expected, OffloadInsidePump.SegmentsPerSend(mtu));
+        Assert.True(expected * mtu <= DataplaneConstants.MaxUdpPayload);
+    }
+
     [Fact]
     public void A_super_packet_without_route_counts_every_segment_and_gets_one_icmp_reply_behind_a_zero_header()
     {
