@@ -26,6 +26,7 @@ namespace Overlay.Node;
 /// <param name="IpMasq">Masquerade pod traffic leaving the overlay (flannel's --ip-masq).</param>
 /// <param name="IptablesResync">How often the --ip-masq rules are checked and restored.</param>
 /// <param name="Log">Console log format and level.</param>
+/// <param name="TunQueues">TUN queues, each with its own UDP socket (SO_REUSEPORT) and pump pair.</param>
 public sealed record NodeSettings(
     ClusterSettings Cluster,
     string NodeName,
@@ -41,7 +42,8 @@ public sealed record NodeSettings(
     bool IpMasq,
     TimeSpan IptablesResync,
     LogSettings Log,
-    bool Offload = true)
+    bool Offload = true,
+    int TunQueues = 1)
 {
     /// <summary>Every effective setting, redacted (no token): the start log line and `check-config` print exactly this.</summary>
     public EffectiveSettings Describe() => new EffectiveSettings()
@@ -57,6 +59,7 @@ public sealed record NodeSettings(
         .Add("requested-subnet", RequestedSubnet)
         .Add("source-check", SourceCheck)
         .Add("offload", Offload)
+        .Add("tun-queues", TunQueues)
         .Add("ip-masq", IpMasq)
         .Add("iptables-resync", IptablesResync)
         .Add("management", Management.Describe())
@@ -124,6 +127,13 @@ public sealed class NodeOptions
     public Option<string?> Offload { get; } = new("--offload")
     { Description = "on: TUN TSO/checksum offloads and UDP GSO/GRO (falls back when the kernel refuses); off: one packet per syscall; the wire format is the same [env OVERLAY_OFFLOAD; default on]" };
 
+    /// <summary>--tun-queues.</summary>
+    public Option<string?> TunQueues { get; } = new("--tun-queues")
+    {
+        Description = "TUN queues (IFF_MULTI_QUEUE), each with its own UDP socket on --port (SO_REUSEPORT) and its own pair of pump threads; "
+            + $"the kernel keeps each flow on one queue. More than 1 only pays on nodes with many cores and many peers [env OVERLAY_TUN_QUEUES; 1..{Dataplane.DataplaneConstants.MaxTunQueues}; default 1]",
+    };
+
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -131,6 +141,7 @@ public sealed class NodeOptions
                      ManagementHost, ManagementPort, SourceCheck, IpMasq, IptablesResync })
             command.Options.Add(option);
         command.Options.Add(Offload);
+        command.Options.Add(TunQueues);
         ManagementToken.AddTo(command);
         Logging.AddTo(command);
     }
@@ -171,7 +182,8 @@ public sealed class NodeOptions
         var cluster = new ClusterSettings(clusterHost, clusterPort, seeds, [ClusterRoles.Node]);
         return new NodeSettings(cluster, nodeName, publicIp, iface, mtu, port, subnetFile, tunName,
             underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck, ipMasq, resync, Logging.Bind(flags),
-            Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on");
+            Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on",
+            TunQueues: flags.Integer(TunQueues, 1, 1, Dataplane.DataplaneConstants.MaxTunQueues, "OVERLAY_TUN_QUEUES"));
     }
 }
 

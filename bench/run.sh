@@ -174,6 +174,16 @@ start_iperf_server() {
     STARTED_PIDS+=("$!")
 }
 
+# The switch namespace forwards frames like a plain L2 switch: where br_netfilter is loaded (Docker
+# loads it), every bridged frame would otherwise also traverse iptables, a per-frame cost no real
+# switch has and one that lands on whichever thread sends (iperf3 for VXLAN, the pump for overlay-node).
+plain_switch() {
+    local key
+    for key in iptables ip6tables arptables; do
+        in_ns sw sysctl -qw "net.bridge.bridge-nf-call-$key=0" 2>/dev/null || true
+    done
+}
+
 # Underlay offloads per mode; the switch ports and every host's eth0.
 set_mode() {
     local mode=$1 i args
@@ -239,6 +249,7 @@ main() {
     [[ -f "$SEED_DLL" && -f "$NODE_DLL" ]] || die "missing $SEED_DLL or $NODE_DLL"
     "$TOPOLOGY" down "$PREFIX" >/dev/null 2>&1 || true
     "$TOPOLOGY" up "$PREFIX" 6 >/dev/null
+    plain_switch
     set_mode default
     start_seed
     start_node 1 on; start_node 2 on; start_node 3 off; start_node 4 off

@@ -49,6 +49,17 @@ public sealed class FlagReader(ParseResult result, Func<string, string?>? enviro
         return port;
     }
 
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public int Integer(Option<string?> option, int fallback, int min, int max, params string[] environmentNames)
+    {
+        var (value, source) = Raw(option, environmentNames);
+        if (value is null)
+            return fallback;
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
+            throw new SettingsException($"{source}: not a whole number from {min} to {max}: '{value}'");
+        return number;
+    }
+
     /// <summary>An optional IPv4 address.</summary>
     public IPAddress? Ipv4(Option<string?> option, params string[] environmentNames)
     {

@@ -41,6 +41,7 @@ public static partial class NodeHost
             SubnetFilePath = settings.SubnetFile,
             SourceCheck = settings.SourceCheck,
             Offload = settings.Offload,
+            TunQueues = settings.TunQueues,
             IpMasq = settings.IpMasq,
         }, sp.GetRequiredService<ILogger<OverlayDataplane>>()));
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);

@@ -114,6 +114,9 @@ public static class DataplaneConstants
     /// <summary>SO_RCVBUFFORCE: like SO_RCVBUF but past net.core.rmem_max (needs CAP_NET_ADMIN).</summary>
     public const int SoRcvBufForce = 33;
 
+    /// <summary>SO_REUSEPORT: several sockets on one port, the kernel choosing one per 4-tuple (one per --tun-queues queue).</summary>
+    public const int SoReusePort = 15;
+
     /// <summary>IP protocol number of TCP.</summary>
     public const byte ProtocolTcp = 6;
 
@@ -152,6 +155,11 @@ public static class DataplaneConstants
     /// <summary>Most TCP segments merged into one GSO write to the TUN (a UDP GRO batch holds at most 64).</summary>
     public const int MaxCoalescedSegments = 64;
 
+    /// <summary>Upper bound of --tun-queues: a pair of pump threads per queue, so more than the cores of
+    /// any node we expect would only add threads (the kernel allows 256 queues).</summary>
+    public const int MaxTunQueues = 16;
+
     /// <summary>Read buffer of the offload TUN pump: virtio_net_hdr (10) + a 64 KiB super-packet.</summary>
+
     public const int OffloadFrameSize = 10 + 65536;
 }

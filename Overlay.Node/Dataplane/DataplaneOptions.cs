@@ -32,6 +32,12 @@ public sealed record DataplaneOptions
     /// false keeps the one-packet-per-syscall path. The wire format is the same either way.</summary>
     public bool Offload { get; init; } = true;
 
+    /// <summary>TUN queues (1 by default). More than 1 opens the TUN with IFF_MULTI_QUEUE once per queue
+    /// and binds one UDP socket per queue with SO_REUSEPORT on the same port; each queue gets its own
+    /// pair of pump threads. The kernel hashes a flow to one TUN queue and a peer's datagrams to one
+    /// socket, so no flow is reordered.</summary>
+    public int TunQueues { get; init; } = 1;
+
     /// <summary>The TUN MTU these options give: <see cref="UnderlayMtu"/> - 28.</summary>
     public int TunMtu => UnderlayMtu - DataplaneConstants.EncapOverhead;
 }

@@ -6,53 +6,72 @@ using Overlay.Node.Udp;
 namespace Overlay.Node.Dataplane;
 
 /// <summary>
-/// One run of the data path: the open TUN device and UDP transport and the two pump threads over
-/// them. Owns the device and transport (disposes them). Created running by <see cref="OverlayDataplane"/>;
-/// ended by <see cref="Stop"/> (orderly, joins the threads) or by <see cref="Abort"/> from a failing
-/// pump (closes everything so the other pump ends too). Thread-safe: Stop and Abort may race.
+/// One run of the data path: the open TUN queues and UDP transports (one of each per queue, usually one)
+/// and a pair of pump threads per queue. Owns the devices and transports (disposes them). Created
+/// running by <see cref="OverlayDataplane"/>; ended by <see cref="Stop"/> (orderly, joins the threads)
+/// or by <see cref="Abort"/> from a failing pump (closes everything so every other pump ends too).
+/// Thread-safety: Stop and Abort may race.
 /// </summary>
 internal sealed class DataplaneSession
 {
-    private readonly Thread _inside;
-    private readonly Thread _outside;
+    private readonly IReadOnlyList<ITunDevice> _tuns;
+    private readonly IReadOnlyList<IUdpTransport> _udps;
+    private readonly Thread[] _threads;
     private readonly Action<Exception> _onFault;
     private int _ended;
     private volatile bool _stopping;
 
-    public DataplaneSession(Ipv4Subnet subnet, NetworkConfig network, ITunDevice tun, IUdpTransport udp,
-        Action inside, Action outside, Action<Exception> onFault)
+    /// <summary>Queue i is <paramref name="tuns"/>[i] and <paramref name="udps"/>[i], pumped by
+    /// <paramref name="pumps"/>[i] (TUN to UDP, UDP to TUN).</summary>
+    public DataplaneSession(Ipv4Subnet subnet, NetworkConfig network, IReadOnlyList<ITunDevice> tuns, IReadOnlyList<IUdpTransport> udps,
+        IReadOnlyList<(Action Inside, Action Outside)> pumps, Action<Exception> onFault)
     {
         Subnet = subnet;
         Network = network;
-        Tun = tun;
-        Udp = udp;
+        _tuns = tuns;
+        _udps = udps;
         _onFault = onFault;
-        _inside = new Thread(() => RunPump(inside, "TUN to UDP")) { IsBackground = true, Name = "overlay-tun-to-udp" };
-        _outside = new Thread(() => RunPump(outside, "UDP to TUN")) { IsBackground = true, Name = "overlay-udp-to-tun" };
+        _threads = new Thread[2 * pumps.Count];
+        for (var q = 0; q < pumps.Count; q++)
+        {
+            // Thread names become the comm shown by top and perf (15 characters): the queue number
+            // only appears when there is more than one.
+            var suffix = pumps.Count > 1 ? $"-{q}" : "";
+            var (inside, outside) = pumps[q];
+            _threads[2 * q] = new Thread(() => RunPump(inside, "TUN to UDP")) { IsBackground = true, Name = "overlay-tun-to-udp" + suffix };
+            _threads[2 * q + 1] = new Thread(() => RunPump(outside, "UDP to TUN")) { IsBackground = true, Name = "overlay-udp-to-tun" + suffix };
+        }
     }
 
     public Ipv4Subnet Subnet { get; }
     public NetworkConfig Network { get; }
-    public ITunDevice Tun { get; }
-    public IUdpTransport Udp { get; }
+
+    /// <summary>The first queue's device (name and MTU are the device's).</summary>
+    public ITunDevice Tun => _tuns[0];
+
+    /// <summary>The first queue's transport (every queue's is bound to the same endpoint).</summary>
+    public IUdpTransport Udp => _udps[0];
+
+    /// <summary>Number of queues.</summary>
+    public int Queues => _tuns.Count;
 
     /// <summary>True once stopped or aborted: the pumps are ending or have ended.</summary>
     public bool Ended => Volatile.Read(ref _ended) != 0;
 
     public void Start()
     {
-        _inside.Start();
-        _outside.Start();
+        foreach (var thread in _threads)
+            thread.Start();
     }
 
-    /// <summary>Closes the device and socket (waking both pumps) and waits for the pump threads, unless
+    /// <summary>Closes the devices and sockets (waking every pump) and waits for the pump threads, unless
     /// called on one of them. Returns false when a thread did not end in time.</summary>
     public bool Stop()
     {
         _stopping = true;
         Abort();
         var joined = true;
-        foreach (var thread in new[] { _inside, _outside })
+        foreach (var thread in _threads)
         {
             if (thread != Thread.CurrentThread && thread.IsAlive)
                 joined &= thread.Join(DataplaneConstants.PumpJoinTimeoutMs);
@@ -60,13 +79,20 @@ internal sealed class DataplaneSession
         return joined;
     }
 
-    /// <summary>Closes the device and socket once; idempotent.</summary>
+    /// <summary>Closes the devices and sockets once; idempotent.</summary>
     public void Abort()
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0)
             return;
-        Tun.Dispose();
-        Udp.Dispose();
+        CloseAll();
+    }
+
+    private void CloseAll()
+    {
+        foreach (var tun in _tuns)
+            tun.Dispose();
+        foreach (var udp in _udps)
+            udp.Dispose();
     }
 
     private void RunPump(Action run, string direction)
@@ -85,11 +111,10 @@ internal sealed class DataplaneSession
             if (!_stopping)
                 failure = new IOException($"the {direction} pump failed: {e.Message}", e);
         }
-        // Only the first pump to end the session reports: the other one then ends because of the abort.
+        // Only the first pump to end the session reports: the others then end because of the abort.
         if (failure is null || Interlocked.Exchange(ref _ended, 1) != 0)
             return;
-        Tun.Dispose();
-        Udp.Dispose();
+        CloseAll();
         _onFault(failure);
     }
 }

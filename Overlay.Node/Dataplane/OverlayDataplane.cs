@@ -40,6 +40,8 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     public OverlayDataplane(DataplaneOptions options, TunDeviceFactory tunFactory, UdpTransportFactory udpFactory,
         ILinkConfigurator linkConfigurator, ILogger<OverlayDataplane>? logger = null)
     {
+        if (options.TunQueues is < 1 or > DataplaneConstants.MaxTunQueues)
+            throw new ArgumentException($"TunQueues {options.TunQueues} is outside 1..{DataplaneConstants.MaxTunQueues}", nameof(options));
         if (options.TunMtu < DataplaneConstants.MinTunMtu)
             throw new ArgumentException(
                 $"UnderlayMtu {options.UnderlayMtu} leaves a TUN MTU of {options.TunMtu}; at least {DataplaneConstants.MinTunMtu + DataplaneConstants.EncapOverhead} is needed",
@@ -53,13 +55,18 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
 
     /// <summary>The data path over the kernel: <see cref="LinuxTunDevice.Create"/>,
     /// <see cref="UdpTransport.Bind"/> and <see cref="LinkConfigurator"/>.</summary>
-    public static OverlayDataplane CreateLinux(DataplaneOptions options, ILogger<OverlayDataplane>? logger = null) =>
-        new(options, options.Offload ? (name, mtu) => OpenWithOffloads(name, mtu, logger) : LinuxTunDevice.Create,
-            UdpTransport.Bind, new LinkConfigurator(), logger);
-
-    private static ITunDevice OpenWithOffloads(string name, int mtu, ILogger? logger)
+    public static OverlayDataplane CreateLinux(DataplaneOptions options, ILogger<OverlayDataplane>? logger = null)
     {
-        var device = LinuxTunDevice.CreateWithOffloads(name, mtu, out var refusal);
+        var multiQueue = options.TunQueues > 1;
+        return new OverlayDataplane(options,
+            (name, mtu, first) => first is LinuxTunDevice device ? device.AttachQueue()
+                : options.Offload ? OpenWithOffloads(name, mtu, multiQueue, logger) : LinuxTunDevice.Create(name, mtu, multiQueue),
+            local => UdpTransport.Bind(local, reusePort: multiQueue), new LinkConfigurator(), logger);
+    }
+
+    private static ITunDevice OpenWithOffloads(string name, int mtu, bool multiQueue, ILogger? logger)
+    {
+        var device = LinuxTunDevice.CreateWithOffloads(name, mtu, out var refusal, multiQueue);
         if (refusal is not null)
             logger?.LogWarning("TUN offloads unavailable ({Refusal}); using the one-packet-per-syscall data path", refusal);
         return device;
@@ -135,23 +142,25 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
 
             var mtu = _options.TunMtu;
             var tunAddress = local.Subnet.Network;
-            ITunDevice? tun = null;
-            IUdpTransport? udp = null;
+            var tuns = new List<ITunDevice>();
+            var udps = new List<IUdpTransport>();
             var offloaded = false;
             try
             {
-                tun = _tunFactory(_options.TunName, mtu);
+                var tun = _tunFactory(_options.TunName, mtu, null);
+                tuns.Add(tun);
                 _linkConfigurator.Configure(tun.Name, tunAddress, mtu, network.Network);
+                for (var q = 1; q < _options.TunQueues; q++)
+                    tuns.Add(_tunFactory(tun.Name, mtu, tun));
                 // The port this node advertised in its lease (peers send there); flannel's Backend.Port by default.
-                udp = _udpFactory(new IPEndPoint(_options.BindAddress, local.Port));
+                var endpoint = new IPEndPoint(_options.BindAddress, local.Port);
+                for (var q = 0; q < tuns.Count; q++)
+                    udps.Add(_udpFactory(endpoint));
                 SubnetEnvFile.Write(_options.SubnetFilePath, network.Network, local.Subnet, mtu, _options.IpMasq);
 
-                Action inside, outside;
-                if (_options.Offload && tun is IOffloadTunDevice { OffloadsEnabled: true } offloadTun && udp is IOffloadUdpTransport offloadUdp)
+                var pumps = new List<(Action, Action)>();
+                if (_options.Offload && tun is IOffloadTunDevice { OffloadsEnabled: true } && udps[0] is IOffloadUdpTransport)
                 {
-                    if (!offloadUdp.EnableGro())
-                        _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", udp.LocalEndPoint);
-                    offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
                     try
                     {
                         _linkConfigurator.LimitGsoSegments(tun.Name, OffloadInsidePump.SegmentsPerSend(mtu));
@@ -160,20 +169,30 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                     {
                         _logger.LogWarning("{Reason}; a TUN read of more segments takes two UDP sends", e.Message);
                     }
-                    inside = new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress).Run;
-                    var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
-                    outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
-                    outside = outsidePump.Run;
+                    for (var q = 0; q < tuns.Count; q++)
+                    {
+                        var offloadTun = (IOffloadTunDevice)tuns[q];
+                        var offloadUdp = (IOffloadUdpTransport)udps[q];
+                        if (!offloadUdp.EnableGro())
+                            _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", offloadUdp.LocalEndPoint);
+                        offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
+                        var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
+                        outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
+                        pumps.Add((new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress).Run, outsidePump.Run));
+                    }
                     offloaded = true;
                 }
                 else
                 {
                     if (tun is IOffloadTunDevice { OffloadsEnabled: true })
                         throw new InvalidOperationException($"TUN {tun.Name} carries virtio headers but the UDP transport has no offloads");
-                    inside = new InsidePump(tun, udp, tableRef, Drops, tunAddress).Run;
-                    outside = new OutsidePump(udp, tun, tableRef, Drops, local.Subnet, _options.SourceCheck).Run;
+                    for (var q = 0; q < tuns.Count; q++)
+                    {
+                        pumps.Add((new InsidePump(tuns[q], udps[q], tableRef, Drops, tunAddress).Run,
+                            new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck).Run));
+                    }
                 }
-                var session = new DataplaneSession(local.Subnet, network, tun, udp, inside, outside, OnFault);
+                var session = new DataplaneSession(local.Subnet, network, tuns, udps, pumps, OnFault);
                 _table = tableRef;
                 Volatile.Write(ref _session, session);
                 session.Start();
@@ -182,14 +201,16 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             {
                 _table = null;
                 Volatile.Write(ref _session, null);
-                tun?.Dispose();
-                udp?.Dispose();
+                foreach (var tun in tuns)
+                    tun.Dispose();
+                foreach (var udp in udps)
+                    udp.Dispose();
                 throw;
             }
             _logger.LogInformation(
-                "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}, offloads {Offloads}",
-                tun.Name, Ipv4.Format(tunAddress), mtu, network.Network, udp.LocalEndPoint, table.Count, _options.SourceCheck,
-                offloaded ? "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off");
+                "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}, offloads {Offloads}, {Queues} queue(s)",
+                tuns[0].Name, Ipv4.Format(tunAddress), mtu, network.Network, udps[0].LocalEndPoint, table.Count, _options.SourceCheck,
+                offloaded ? "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off", tuns.Count);
         }
     }
 

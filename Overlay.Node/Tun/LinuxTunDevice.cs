@@ -16,9 +16,12 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     private readonly FileDescriptorHandle _wake;
     private volatile bool _disposed;
 
-    private LinuxTunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int mtu, bool offloads = false)
+    private readonly short _flags;
+
+    private LinuxTunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int mtu, bool offloads = false, short flags = 0)
     {
         OffloadsEnabled = offloads;
+        _flags = flags;
         _tun = tun;
         _wake = wake;
         Name = name;
@@ -40,7 +43,8 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     /// not applied: <see cref="LinkConfigurator"/> sets it on the link. Throws <see cref="IOException"/>
     /// naming the device and the errno (e.g. EPERM without CAP_NET_ADMIN, EBUSY when the name is taken).
     /// </summary>
-    public static LinuxTunDevice Create(string name, int mtu) => Open(name, mtu, IFF_TUN | IFF_NO_PI, out _);
+    public static LinuxTunDevice Create(string name, int mtu, bool multiQueue = false) =>
+        Open(name, mtu, (short)(IFF_TUN | IFF_NO_PI | (multiQueue ? IFF_MULTI_QUEUE : 0)), out _);
 
     /// <summary>
     /// Creates the TUN device like <see cref="Create"/> but with IFF_VNET_HDR and the offloads
@@ -49,11 +53,11 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     /// is closed and opened again plain (<see cref="OffloadsEnabled"/> false) and
     /// <paramref name="refusal"/> says what was refused (for one log line); otherwise it is null.
     /// </summary>
-    public static LinuxTunDevice CreateWithOffloads(string name, int mtu, out string? refusal)
+    public static LinuxTunDevice CreateWithOffloads(string name, int mtu, out string? refusal, bool multiQueue = false)
     {
         try
         {
-            var device = Open(name, mtu, (short)(IFF_TUN | IFF_NO_PI | IFF_VNET_HDR), out var offloadErrno);
+            var device = Open(name, mtu, (short)(IFF_TUN | IFF_NO_PI | IFF_VNET_HDR | (multiQueue ? IFF_MULTI_QUEUE : 0)), out var offloadErrno);
             if (offloadErrno == 0)
             {
                 refusal = null;
@@ -66,7 +70,26 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
         {
             refusal = $"IFF_VNET_HDR on {name}: {e.Message}";
         }
-        return Create(name, mtu);
+        return Create(name, mtu, multiQueue);
+    }
+
+    /// <summary>
+    /// Opens one more queue of this multi-queue device (created with multiQueue true), with the same
+    /// flags and offloads: the kernel keeps IFF_VNET_HDR per device, so a queue opened differently would
+    /// change what every other queue reads. Throws <see cref="IOException"/> naming the device and the
+    /// errno when the kernel refuses, or when this device is not multi-queue.
+    /// </summary>
+    public LinuxTunDevice AttachQueue()
+    {
+        if ((_flags & IFF_MULTI_QUEUE) == 0)
+            throw new IOException($"failed to attach a queue to TUN {Name}: it was not created with IFF_MULTI_QUEUE");
+        var queue = Open(Name, Mtu, _flags, out var offloadErrno);
+        if (OffloadsEnabled && offloadErrno != 0)
+        {
+            queue.Dispose();
+            throw new IOException($"failed to attach a queue to TUN {Name} (TUNSETOFFLOAD): {Errno.Name(offloadErrno)}");
+        }
+        return queue;
     }
 
     private static unsafe LinuxTunDevice Open(string name, int mtu, short flags, out int offloadErrno)
@@ -90,7 +113,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
         var offloads = (flags & IFF_VNET_HDR) != 0;
         if (offloads && LibC.ioctl(fd, TUNSETOFFLOAD, (void*)(nint)(TUN_F_CSUM | TUN_F_TSO4)) < 0)
             offloadErrno = Errno.Last;
-        return FromFileDescriptor(fd, GetName(request), mtu, offloads && offloadErrno == 0);
+        return FromFileDescriptor(fd, GetName(request), mtu, offloads && offloadErrno == 0, flags);
     }
 
     /// <summary>
@@ -99,7 +122,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     /// </summary>
     public static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu) => FromFileDescriptor(fd, name, mtu, false);
 
-    private static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu, bool offloads)
+    private static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu, bool offloads, short tunFlags = 0)
     {
         var tun = new FileDescriptorHandle(fd);
         try
@@ -110,7 +133,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
             var wake = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
             if (wake < 0)
                 throw new IOException($"failed to create the wake-up eventfd for TUN {name}: {Errno.Name(Errno.Last)}");
-            return new LinuxTunDevice(tun, new FileDescriptorHandle(wake), name, mtu, offloads);
+            return new LinuxTunDevice(tun, new FileDescriptorHandle(wake), name, mtu, offloads, tunFlags);
         }
         catch
         {

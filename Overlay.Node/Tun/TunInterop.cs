@@ -20,6 +20,9 @@ internal static class TunInterop
     /// <summary>Every read and write carries a virtio_net_hdr before the packet (offloads).</summary>
     public const short IFF_VNET_HDR = 0x4000;
 
+    /// <summary>Several descriptors (queues) on one device; the kernel spreads flows over them by hash.</summary>
+    public const short IFF_MULTI_QUEUE = 0x0100;
+
     /// <summary>_IOW('T', 208, unsigned int): which offloads the reader accepts (TUN_F_*).</summary>
     public const int TUNSETOFFLOAD = 0x400454D0;
 

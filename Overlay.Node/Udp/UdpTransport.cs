@@ -40,9 +40,11 @@ public sealed class UdpTransport : IOffloadUdpTransport
     /// <summary>
     /// Opens an IPv4 UDP socket bound to <paramref name="local"/>, with send and receive buffers raised
     /// to <see cref="Dataplane.DataplaneConstants.SocketBufferBytes"/> (past the sysctl cap when we
-    /// have CAP_NET_ADMIN). Throws <see cref="IOException"/> naming the endpoint when the bind fails.
+    /// have CAP_NET_ADMIN). With <paramref name="reusePort"/> it sets SO_REUSEPORT first, so that every
+    /// queue of a multi-queue data path binds the same port and the kernel spreads peers over them.
+    /// Throws <see cref="IOException"/> naming the endpoint when the bind fails.
     /// </summary>
-    public static UdpTransport Bind(IPEndPoint local)
+    public static UdpTransport Bind(IPEndPoint local, bool reusePort = false)
     {
         if (local.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException($"UDP bind address must be IPv4: {local}", nameof(local));
@@ -51,6 +53,12 @@ public sealed class UdpTransport : IOffloadUdpTransport
         {
             RaiseBuffer(socket, SoRcvBufForce, SocketOptionName.ReceiveBuffer);
             RaiseBuffer(socket, SoSndBufForce, SocketOptionName.SendBuffer);
+            if (reusePort)
+            {
+                Span<byte> one = stackalloc byte[sizeof(int)];
+                BitConverter.TryWriteBytes(one, 1);
+                socket.SetRawSocketOption(SolSocket, SoReusePort, one);
+            }
             try
             {
                 socket.Bind(local);

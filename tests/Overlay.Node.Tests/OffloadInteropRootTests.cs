@@ -45,6 +45,48 @@ public sealed class OffloadInteropRootTests : IDisposable
     }
 
     [RootFact]
+    public void Multi_queue_nodes_carry_parallel_flows_intact_and_close_every_queue_on_stop()
+    {
+        using var hostA = new NetworkNamespace();
+        using var hostB = new NetworkNamespace();
+        NetworkNamespace.Ip($"-n {hostA.Name} link add ua type veth peer name ub netns {hostB.Name}");
+        foreach (var (ns, link, address) in new[] { (hostA, "ua", "192.0.2.1"), (hostB, "ub", "192.0.2.2") })
+        {
+            NetworkNamespace.Ip($"-n {ns.Name} addr add {address}/24 dev {link}");
+            NetworkNamespace.Ip($"-n {ns.Name} link set {link} up");
+            NetworkNamespace.Ip($"-n {ns.Name} link set lo up");
+        }
+
+        var a = OverlayDataplane.CreateLinux(Options("192.0.2.1", "a", offload: true, queues: 2));
+        using var b = OverlayDataplane.CreateLinux(Options("192.0.2.2", "b", offload: false, queues: 3));
+        a.SetPeer(S("10.244.2.0/24"), E("192.0.2.2"), new PeerCounters());
+        b.SetPeer(S("10.244.1.0/24"), E("192.0.2.1"), new PeerCounters());
+        hostA.Run(() => { a.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config()); return 0; });
+        hostB.Run(() => { b.Start(Lease("10.244.2.0/24", "192.0.2.2"), Config()); return 0; });
+
+        var linkA = NetworkNamespace.Ip($"-n {hostA.Name} -d link show ovl0");
+        Assert.Contains("multi_queue numqueues 2 ", linkA);
+        Assert.Contains("vnet_hdr on", linkA);
+        Assert.Contains("multi_queue numqueues 3 ", NetworkNamespace.Ip($"-n {hostB.Name} -d link show ovl0"));
+
+        // Parallel flows both ways: the kernel spreads them over the queues by flow hash.
+        var flows = Enumerable.Range(0, 4).Select(i => Task.Run(() =>
+        {
+            if (i % 2 == 0)
+                Transfer(hostA, hostB, "10.244.2.0", seed: 10 + i, port: 7101 + i, transferBytes: 8 * 1024 * 1024);
+            else
+                Transfer(hostB, hostA, "10.244.1.0", seed: 10 + i, port: 7101 + i, transferBytes: 8 * 1024 * 1024);
+        })).ToArray();
+        Assert.True(Task.WaitAll(flows, TimeSpan.FromSeconds(120)), "the parallel transfers did not finish within 120 s");
+        Assert.Equal(0, a.Drops.Total - a.Drops[DropReason.NotIpv4]);
+        Assert.Equal(0, b.Drops.Total - b.Drops[DropReason.NotIpv4]);
+
+        // Stopping closes every queue: the kernel removes the device with its last descriptor.
+        a.Dispose();
+        Assert.False(NetworkNamespace.TryIp($"-n {hostA.Name} link show ovl0", out _, out _));
+    }
+
+    [RootFact]
     public void Bulk_tcp_both_ways_between_an_offload_node_and_a_plain_node_arrives_intact()
     {
         using var hostA = new NetworkNamespace();
@@ -80,15 +122,16 @@ public sealed class OffloadInteropRootTests : IDisposable
         Assert.Equal(0, b.Drops.Total - b.Drops[DropReason.NotIpv4]);
     }
 
-    private static void Transfer(NetworkNamespace from, NetworkNamespace to, string toAddress, int seed)
+    private static void Transfer(NetworkNamespace from, NetworkNamespace to, string toAddress, int seed,
+        int port = 7001, int transferBytes = TransferBytes)
     {
-        var data = new byte[TransferBytes];
+        var data = new byte[transferBytes];
         new Random(seed).NextBytes(data);
         var expected = SHA256.HashData(data);
         using var listener = to.Run(() =>
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Parse(toAddress), 7001));
+            socket.Bind(new IPEndPoint(IPAddress.Parse(toAddress), port));
             socket.Listen(1);
             return socket;
         });
@@ -110,18 +153,19 @@ public sealed class OffloadInteropRootTests : IDisposable
         using (var client = from.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)))
         {
             client.SendTimeout = 30_000;
-            client.Connect(new IPEndPoint(IPAddress.Parse(toAddress), 7001));
+            client.Connect(new IPEndPoint(IPAddress.Parse(toAddress), port));
             client.Send(data);
             client.Shutdown(SocketShutdown.Send);
             Assert.True(received.Wait(TimeSpan.FromSeconds(60)), "the receiver did not finish within 60 s");
         }
         var (bytes, sha) = received.Result;
-        Assert.Equal(TransferBytes, bytes);
+        Assert.Equal(transferBytes, bytes);
         Assert.Equal(expected, sha);
     }
 
-    private DataplaneOptions Options(string address, string name, bool offload) => new()
+    private DataplaneOptions Options(string address, string name, bool offload, int queues = 1) => new()
     {
+        TunQueues = queues,
         TunName = "ovl0",
         UnderlayMtu = 1500,
         BindAddress = IPAddress.Parse(address),

@@ -28,7 +28,7 @@ public sealed class OverlayDataplaneTests : IDisposable
                 SubnetFilePath = Path.Combine(test._dir, name, "subnet.env"),
                 UnderlayMtu = 1500,
             },
-            (tunName, mtu) =>
+            (tunName, mtu, _) =>
             {
                 var tun = new ChannelTunDevice(tunName, mtu);
                 test._nodes.Single(n => n.PublicIp == publicIp).Tuns.Add(tun);
@@ -221,7 +221,7 @@ public sealed class OverlayDataplaneTests : IDisposable
         Assert.Contains("10.9.0.0/24", outside.Message);
 
         var tinyMtu = Assert.Throws<ArgumentException>(() => new OverlayDataplane(new DataplaneOptions { UnderlayMtu = 500 },
-            (n, m) => new ChannelTunDevice(n, m), _network.Bind, NoLinkConfigurator.Instance));
+            (n, m, _) => new ChannelTunDevice(n, m), _network.Bind, NoLinkConfigurator.Instance));
         Assert.Contains("UnderlayMtu 500", tinyMtu.Message);
     }
 }

@@ -59,7 +59,7 @@ public sealed class FakeNode : IAsyncDisposable
                 BindAddress = publicIp,
                 SubnetFilePath = Path.Combine(Path.GetTempPath(), $"overlay-mesh-{Guid.NewGuid():N}", "subnet.env"),
             },
-            (tunName, mtu) => node!._tun = new ChannelTunDevice(tunName, mtu),
+            (tunName, mtu, _) => node!._tun = new ChannelTunDevice(tunName, mtu),
             network.Bind,
             NoLinkConfigurator.Instance);
         node = new FakeNode(name, publicIp, member, dataplane);

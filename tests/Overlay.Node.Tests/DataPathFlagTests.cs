@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Net;
+using Overlay.Actors.Addressing;
+using Overlay.Hosting.Cli;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>The data path's flags: --offload on|off, --tun-queues N and their OVERLAY_* mirrors.</summary>
+public class DataPathFlagTests
+{
+    private sealed class FixedProbe : IUnderlayProbe
+    {
+        public string DefaultRouteInterface() => "eth0";
+        public string InterfaceOf(IPAddress address) => "eth0";
+        public IPAddress AddressOf(string iface) => IPAddress.Parse("192.0.2.1");
+        public int MtuOf(string iface) => 1500;
+        public Ipv4Subnet? ReadRequestedSubnet(string path) => null;
+    }
+
+    private static NodeSettings Bind(string flags, string? env = null, string envName = "OVERLAY_OFFLOAD")
+    {
+        var options = new NodeOptions();
+        var command = new RootCommand();
+        options.AddTo(command);
+        var result = command.Parse($"--seeds akka.tcp://overlay@192.0.2.10:4053 {flags}");
+        return options.Bind(result, new FixedProbe(), name => name == envName ? env : null);
+    }
+
+    [Fact]
+    public void Offload_is_on_by_default_and_follows_the_flag_then_the_environment()
+    {
+        Assert.True(Bind("").Offload);
+        Assert.False(Bind("--offload off").Offload);
+        Assert.True(Bind("--offload on").Offload);
+        Assert.False(Bind("", env: "off").Offload);
+        Assert.True(Bind("--offload on", env: "off").Offload);
+    }
+
+    [Fact]
+    public void Offload_rejects_other_values_naming_the_flag()
+    {
+        var e = Assert.Throws<SettingsException>(() => Bind("--offload maybe"));
+        Assert.Contains("--offload", e.Message);
+        Assert.Contains("maybe", e.Message);
+    }
+
+    [Fact]
+    public void Tun_queues_is_one_by_default_and_follows_the_flag_then_the_environment()
+    {
+        Assert.Equal(1, Bind("").TunQueues);
+        Assert.Equal(4, Bind("--tun-queues 4").TunQueues);
+        Assert.Equal(2, Bind("", env: "2", envName: "OVERLAY_TUN_QUEUES").TunQueues);
+        Assert.Equal(3, Bind("--tun-queues 3", env: "2", envName: "OVERLAY_TUN_QUEUES").TunQueues);
+        Assert.Contains("tun-queues=4", Bind("--tun-queues 4").Describe().ToLogLine());
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("17")]
+    [InlineData("two")]
+    [InlineData("-1")]
+    public void Tun_queues_rejects_values_outside_one_to_sixteen_naming_the_flag_and_value(string value)
+    {
+        var e = Assert.Throws<SettingsException>(() => Bind($"--tun-queues {value}"));
+        Assert.Equal($"--tun-queues: not a whole number from 1 to 16: '{value}'", e.Message);
+    }
+
+    [Fact]
+    public void A_bad_tun_queues_in_the_environment_names_the_variable()
+    {
+        var e = Assert.Throws<SettingsException>(() => Bind("", env: "0", envName: "OVERLAY_TUN_QUEUES"));
+        Assert.Equal("OVERLAY_TUN_QUEUES: not a whole number from 1 to 16: '0'", e.Message);
+    }
+}
