@@ -155,6 +155,10 @@ public static class DataplaneConstants
     /// <summary>Most TCP segments merged into one GSO write to the TUN (a UDP GRO batch holds at most 64).</summary>
     public const int MaxCoalescedSegments = 64;
 
+    /// <summary>Receive batches (UDP GRO super-datagrams) one recvmmsg takes at most, each in its own
+    /// 64 KiB slot of the offload outside pump's buffer: 512 KiB pinned per pump.</summary>
+    public const int ReceiveBatchSlots = 8;
+
     /// <summary>Upper bound of --tun-queues: a pair of pump threads per queue, so more than the cores of
     /// any node we expect would only add threads (the kernel allows 256 queues).</summary>
     public const int MaxTunQueues = 16;

@@ -23,7 +23,7 @@ public sealed unsafe class OffloadOutsidePump
     private readonly DropCounters _drops;
     private readonly Ipv4Subnet _localSubnet;
     private readonly bool _sourceCheck;
-    private readonly PinnedBuffer _buffer = new(PacketBufferSize);
+    private readonly PinnedBuffer _buffer = new(ReceiveBatchSlots * PacketBufferSize);
     private readonly PinnedBuffer _headers = new(2 * VirtioNetHeader.Size);
     private readonly IoVector[] _iov = GC.AllocateArray<IoVector>(MaxCoalescedSegments + 1, pinned: true);
 
@@ -54,7 +54,7 @@ public sealed unsafe class OffloadOutsidePump
         _sourceCheck = sourceCheck;
     }
 
-    /// <summary>Receive calls that returned data.</summary>
+    /// <summary>Receive batches taken (a recvmmsg may return several).</summary>
     public long Batches { get; private set; }
 
     /// <summary>Datagrams received.</summary>
@@ -72,20 +72,28 @@ public sealed unsafe class OffloadOutsidePump
     /// <summary>Pumps until the socket is closed (returns normally); socket and device failures propagate.</summary>
     public void Run()
     {
-        while (_udp.TryReceiveBatch(_buffer.Span, out var length, out var segmentSize, out var source))
-            ProcessBuffer(length, segmentSize, source);
+        Span<ReceivedBatch> batches = stackalloc ReceivedBatch[ReceiveBatchSlots];
+        while (true)
+        {
+            var count = _udp.ReceiveBatches(_buffer.Span, PacketBufferSize, batches);
+            if (count == 0)
+                return;
+            for (var i = 0; i < count; i++)
+                ProcessBuffer(batches[i].Offset, batches[i].Length, batches[i].SegmentSize, batches[i].Source);
+        }
     }
 
     /// <summary>Handles one received batch (copied into the pump's buffer first): datagrams of
     /// <paramref name="segmentSize"/> bytes, the last possibly shorter. For tests; never throws for any content.</summary>
     public void Process(ReadOnlySpan<byte> batch, int segmentSize, UdpSource source)
     {
-        var length = Math.Min(batch.Length, _buffer.Array.Length);
+        var length = Math.Min(batch.Length, PacketBufferSize);
         batch[..length].CopyTo(_buffer.Span);
-        ProcessBuffer(length, segmentSize, source);
+        ProcessBuffer(0, length, segmentSize, source);
     }
 
-    private void ProcessBuffer(int length, int segmentSize, UdpSource source)
+    // One batch: <paramref name="length"/> bytes at <paramref name="start"/> of _buffer.
+    private void ProcessBuffer(int start, int length, int segmentSize, UdpSource source)
     {
         Batches++;
         if (segmentSize <= 0 || segmentSize > length)
@@ -98,10 +106,11 @@ public sealed unsafe class OffloadOutsidePump
         }
         var table = _table.Current;
         var buffer = _buffer.Span;
-        for (var offset = 0; offset < length; offset += segmentSize)
+        var end = start + length;
+        for (var offset = start; offset < end; offset += segmentSize)
         {
             Datagrams++;
-            var size = Math.Min(segmentSize, length - offset);
+            var size = Math.Min(segmentSize, end - offset);
             var datagram = buffer.Slice(offset, size);
             if (!InboundFilter.Accept(datagram, source, table, _localSubnet, _sourceCheck, out var reason, out var peer))
             {

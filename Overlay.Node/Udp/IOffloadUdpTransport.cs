@@ -41,6 +41,21 @@ public interface IOffloadUdpTransport : IUdpTransport
     /// </summary>
     bool TryReceiveBatch(Span<byte> buffer, out int length, out int segmentSize, out UdpSource source);
 
+    /// <summary>
+    /// Blocks until datagrams arrive, then takes as many receive batches as are queued, up to
+    /// <paramref name="batches"/>.Length, one per <paramref name="slotSize"/>-byte slot of
+    /// <paramref name="buffer"/> (pinned; slots of at least 64 KiB): recvmmsg where the kernel has it.
+    /// Returns how many entries of <paramref name="batches"/> were filled, 0 once disposed; transient
+    /// errors are skipped; throws when the socket fails. The default takes one batch per call.
+    /// </summary>
+    int ReceiveBatches(Span<byte> buffer, int slotSize, Span<ReceivedBatch> batches)
+    {
+        if (batches.IsEmpty || !TryReceiveBatch(buffer[..slotSize], out var length, out var segmentSize, out var source))
+            return 0;
+        batches[0] = new ReceivedBatch(0, length, segmentSize, source);
+        return 1;
+    }
+
     /// <summary>Raised once, on the sending thread, when segmentation is turned off after EIO; the
     /// argument says why (for one log line).</summary>
     event Action<string>? SegmentationDisabled;

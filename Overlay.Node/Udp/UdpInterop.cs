@@ -50,6 +50,17 @@ internal static class UdpInterop
     }
 
     /// <summary>struct cmsghdr (the data follows at offset 16).</summary>
+    /// <summary>struct mmsghdr: a msghdr and the byte count recvmmsg/sendmmsg report for it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
+    /// <summary>MSG_WAITFORONE: recvmmsg blocks for the first message only.</summary>
+    public const int MsgWaitForOne = 0x10000;
+
     [StructLayout(LayoutKind.Sequential)]
     public struct CmsgHdr
     {

@@ -182,31 +182,54 @@ public sealed class UdpTransport : IOffloadUdpTransport
     /// <inheritdoc />
     public unsafe bool TryReceiveBatch(Span<byte> buffer, out int length, out int segmentSize, out UdpSource source)
     {
-        length = 0;
-        segmentSize = 0;
+        Span<ReceivedBatch> one = stackalloc ReceivedBatch[1];
+        if (ReceiveBatches(buffer, buffer.Length, one) == 1)
+        {
+            (_, length, segmentSize, source) = one[0];
+            return true;
+        }
+        length = segmentSize = 0;
         source = default;
-        if (_disposed)
-            return false;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public unsafe int ReceiveBatches(Span<byte> buffer, int slotSize, Span<ReceivedBatch> batches)
+    {
+        if (_disposed || slotSize <= 0)
+            return 0;
+        var slots = Math.Min(Math.Min(batches.Length, buffer.Length / slotSize), ReceiveBatchSlots);
+        if (slots <= 0)
+            return 0;
         var handle = _socket.SafeHandle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
             var fd = (int)handle.DangerousGetHandle();
-            var name = stackalloc byte[SockaddrInSize];
-            var control = stackalloc byte[ReceiveControlSize];
+            var names = stackalloc byte[SockaddrInSize * ReceiveBatchSlots];
+            var controls = stackalloc byte[ReceiveControlSize * ReceiveBatchSlots];
+            var iovs = stackalloc IoVector[ReceiveBatchSlots];
+            var messages = stackalloc MMsgHdr[ReceiveBatchSlots];
             var pollFd = stackalloc pollfd[1];
             fixed (byte* data = buffer)
             {
-                var iov = new IoVector(data, buffer.Length);
                 while (!_disposed)
                 {
-                    var msg = new MsgHdr
+                    for (var k = 0; k < slots; k++)
                     {
-                        Name = name, NameLength = SockaddrInSize, Iov = &iov, IovLength = 1,
-                        Control = control, ControlLength = ReceiveControlSize,
-                    };
-                    var n = VectorIo.RecvMsg(fd, &msg, 0);
+                        iovs[k] = new IoVector(data + k * slotSize, slotSize);
+                        messages[k] = new MMsgHdr
+                        {
+                            Header = new MsgHdr
+                            {
+                                Name = names + k * SockaddrInSize, NameLength = SockaddrInSize, Iov = iovs + k, IovLength = 1,
+                                Control = controls + k * ReceiveControlSize, ControlLength = ReceiveControlSize,
+                            },
+                        };
+                    }
+                    // MSG_WAITFORONE: block for the first batch only, then take what is already queued.
+                    var n = VectorIo.RecvMmsg(fd, messages, (uint)slots, MsgWaitForOne, null);
                     if (n < 0)
                     {
                         var errno = Marshal.GetLastPInvokeError();
@@ -226,28 +249,14 @@ public sealed class UdpTransport : IOffloadUdpTransport
                     }
                     if (_disposed)
                         break;
-                    // A datagram larger than the buffer cannot happen with 64 KiB; if it did, its tail is lost: skip it.
-                    if ((msg.Flags & MsgTrunc) != 0 || msg.NameLength < 8 || BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(name, 2)) != (ushort)AddressFamily.InterNetwork)
-                        continue;
-                    length = (int)n;
-                    segmentSize = length;
-                    var offset = 0;
-                    while (offset + CmsgHeaderSize <= (int)msg.ControlLength)
+                    var filled = 0;
+                    for (var k = 0; k < n; k++)
                     {
-                        var cmsg = (CmsgHdr*)(control + offset);
-                        if (cmsg->Length < CmsgHeaderSize)
-                            break;
-                        if (cmsg->Level == SolUdp && cmsg->Type == UdpGro && cmsg->Length >= CmsgHeaderSize + sizeof(int))
-                        {
-                            var gso = *(int*)(control + offset + CmsgHeaderSize);
-                            if (gso > 0 && gso < length)
-                                segmentSize = gso;
-                        }
-                        offset += ((int)cmsg->Length + 7) & ~7;
+                        if (TryReadMessage(messages[k], names + k * SockaddrInSize, controls + k * ReceiveControlSize, out var segmentSize, out var source))
+                            batches[filled++] = new ReceivedBatch(k * slotSize, (int)messages[k].Length, segmentSize, source);
                     }
-                    source = new UdpSource(BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(name + 4, 4)),
-                        BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(name + 2, 2)));
-                    return true;
+                    if (filled > 0)
+                        return filled;
                 }
             }
         }
@@ -259,8 +268,37 @@ public sealed class UdpTransport : IOffloadUdpTransport
             if (added)
                 handle.DangerousRelease();
         }
-        length = 0;
-        return false;
+        return 0;
+    }
+
+    // The source and UDP_GRO segment size of one received message; false for a message to skip: a
+    // datagram larger than the slot cannot happen with 64 KiB slots, but if it did its tail is lost.
+    private static unsafe bool TryReadMessage(in MMsgHdr message, byte* name, byte* control, out int segmentSize, out UdpSource source)
+    {
+        ref readonly var msg = ref message.Header;
+        var length = (int)message.Length;
+        segmentSize = length;
+        source = default;
+        if ((msg.Flags & MsgTrunc) != 0 || msg.NameLength < 8
+            || BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(name, 2)) != (ushort)AddressFamily.InterNetwork)
+            return false;
+        var offset = 0;
+        while (offset + CmsgHeaderSize <= (int)msg.ControlLength)
+        {
+            var cmsg = (CmsgHdr*)(control + offset);
+            if (cmsg->Length < CmsgHeaderSize)
+                break;
+            if (cmsg->Level == SolUdp && cmsg->Type == UdpGro && cmsg->Length >= CmsgHeaderSize + sizeof(int))
+            {
+                var gso = *(int*)(control + offset + CmsgHeaderSize);
+                if (gso > 0 && gso < length)
+                    segmentSize = gso;
+            }
+            offset += ((int)cmsg->Length + 7) & ~7;
+        }
+        source = new UdpSource(BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(name + 4, 4)),
+            BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(name + 2, 2)));
+        return true;
     }
 
     /// <inheritdoc />

@@ -47,6 +47,38 @@ public unsafe class UdpOffloadTransportTests
     }
 
     [Fact]
+    public void Batches_already_queued_from_several_peers_come_back_from_one_receive_call_each_in_its_slot()
+    {
+        using var receiver = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.True(receiver.EnableGro());
+        // GRO never merges datagrams of different sources: three senders queue three batches.
+        var senders = Enumerable.Range(0, 3).Select(_ => UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0))).ToArray();
+        try
+        {
+            for (var i = 0; i < senders.Length; i++)
+                Assert.True(senders[i].Send(Fill(200 + i, (byte)(10 + i)), receiver.LocalEndPoint.Serialize()));
+
+            var buffer = GC.AllocateArray<byte>(4 * 65536, pinned: true);
+            var batches = new ReceivedBatch[4];
+            // Loopback delivers inside sendmsg, so all three are queued before the one call.
+            Assert.Equal(3, receiver.ReceiveBatches(buffer, 65536, batches));
+            foreach (var batch in batches.Take(3))
+            {
+                Assert.Equal(0, batch.Offset % 65536);
+                var sender = Array.FindIndex(senders, s => s.LocalEndPoint.Port == batch.Source.Port);
+                Assert.Equal(Fill(200 + sender, (byte)(10 + sender)), buffer.AsSpan(batch.Offset, batch.Length).ToArray());
+                Assert.Equal(batch.Length, batch.SegmentSize);
+            }
+            Assert.Equal(3, batches.Take(3).Select(b => b.Source.Port).Distinct().Count());
+        }
+        finally
+        {
+            foreach (var sender in senders)
+                sender.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_segmented_send_arrives_as_one_gro_batch_that_slices_into_the_datagrams()
     {
         using var sender = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
