@@ -54,6 +54,19 @@ internal sealed class NetworkNamespace : IDisposable
         return result;
     }
 
+    /// <summary>Joins two namespaces by one veth pair ("ua" in <paramref name="a"/> at 192.0.2.1/24,
+    /// "ub" in <paramref name="b"/> at 192.0.2.2/24), both up with loopback: two underlay hosts.</summary>
+    public static void ConnectHosts(NetworkNamespace a, NetworkNamespace b)
+    {
+        Ip($"-n {a.Name} link add ua type veth peer name ub netns {b.Name}");
+        foreach (var (ns, link, address) in new[] { (a, "ua", "192.0.2.1"), (b, "ub", "192.0.2.2") })
+        {
+            Ip($"-n {ns.Name} addr add {address}/24 dev {link}");
+            Ip($"-n {ns.Name} link set {link} up");
+            Ip($"-n {ns.Name} link set lo up");
+        }
+    }
+
     /// <summary>Runs ip(8) with <paramref name="arguments"/> in the host namespace; returns stdout, or throws with stderr.</summary>
     public static string Ip(string arguments) => TryIp(arguments, out var output, out var error)
         ? output

@@ -49,13 +49,7 @@ public sealed class OffloadInteropRootTests : IDisposable
     {
         using var hostA = new NetworkNamespace();
         using var hostB = new NetworkNamespace();
-        NetworkNamespace.Ip($"-n {hostA.Name} link add ua type veth peer name ub netns {hostB.Name}");
-        foreach (var (ns, link, address) in new[] { (hostA, "ua", "192.0.2.1"), (hostB, "ub", "192.0.2.2") })
-        {
-            NetworkNamespace.Ip($"-n {ns.Name} addr add {address}/24 dev {link}");
-            NetworkNamespace.Ip($"-n {ns.Name} link set {link} up");
-            NetworkNamespace.Ip($"-n {ns.Name} link set lo up");
-        }
+        NetworkNamespace.ConnectHosts(hostA, hostB);
 
         var a = OverlayDataplane.CreateLinux(Options("192.0.2.1", "a", offload: true, queues: 2));
         using var b = OverlayDataplane.CreateLinux(Options("192.0.2.2", "b", offload: false, queues: 3));
@@ -91,13 +85,7 @@ public sealed class OffloadInteropRootTests : IDisposable
     {
         using var hostA = new NetworkNamespace();
         using var hostB = new NetworkNamespace();
-        NetworkNamespace.Ip($"-n {hostA.Name} link add ua type veth peer name ub netns {hostB.Name}");
-        foreach (var (ns, link, address) in new[] { (hostA, "ua", "192.0.2.1"), (hostB, "ub", "192.0.2.2") })
-        {
-            NetworkNamespace.Ip($"-n {ns.Name} addr add {address}/24 dev {link}");
-            NetworkNamespace.Ip($"-n {ns.Name} link set {link} up");
-            NetworkNamespace.Ip($"-n {ns.Name} link set lo up");
-        }
+        NetworkNamespace.ConnectHosts(hostA, hostB);
 
         using var a = OverlayDataplane.CreateLinux(Options("192.0.2.1", "a", offload: true));
         using var b = OverlayDataplane.CreateLinux(Options("192.0.2.2", "b", offload: false));

@@ -26,13 +26,7 @@ public sealed class OverlayDataplaneRootTests : IDisposable
     {
         using var hostA = new NetworkNamespace();
         using var hostB = new NetworkNamespace();
-        NetworkNamespace.Ip($"-n {hostA.Name} link add ua type veth peer name ub netns {hostB.Name}");
-        foreach (var (ns, link, address) in new[] { (hostA, "ua", "192.0.2.1"), (hostB, "ub", "192.0.2.2") })
-        {
-            NetworkNamespace.Ip($"-n {ns.Name} addr add {address}/24 dev {link}");
-            NetworkNamespace.Ip($"-n {ns.Name} link set {link} up");
-            NetworkNamespace.Ip($"-n {ns.Name} link set lo up");
-        }
+        NetworkNamespace.ConnectHosts(hostA, hostB);
 
         using var a = OverlayDataplane.CreateLinux(Options("192.0.2.1", "a"));
         using var b = OverlayDataplane.CreateLinux(Options("192.0.2.2", "b"));
