@@ -38,6 +38,24 @@ public static class MetricNames
     /// <summary>Node: 1 while the data path runs (TUN open, pumps running).</summary>
     public const string DataplaneUp = "overlay_dataplane_up";
 
+    /// <summary>Node: TSO super-packets the offload path read from the TUN and split.</summary>
+    public const string OffloadSuperPackets = "overlay_offload_super_packets";
+
+    /// <summary>Node: datagrams the offload path sent in segmented (UDP_SEGMENT) sends.</summary>
+    public const string OffloadSegmentsSent = "overlay_offload_segments_sent";
+
+    /// <summary>Node: sendmsg calls carrying those segments.</summary>
+    public const string OffloadUdpSends = "overlay_offload_udp_sends";
+
+    /// <summary>Node: receive batches (a datagram or a UDP GRO batch) the offload path took.</summary>
+    public const string OffloadGroBatches = "overlay_offload_gro_batches";
+
+    /// <summary>Node: datagrams in those batches.</summary>
+    public const string OffloadDatagramsReceived = "overlay_offload_datagrams_received";
+
+    /// <summary>Node: writes to the TUN by the offload path (label kind: coalesced or single).</summary>
+    public const string OffloadTunWrites = "overlay_offload_tun_writes";
+
     /// <summary>Node: Unix time the own lease expires unless renewed (absent without a lease).</summary>
     public const string LeaseExpiry = "overlay_lease_expiry_timestamp_seconds";
 

@@ -31,8 +31,10 @@ public sealed unsafe class OffloadInsidePump
 
     /// <summary>Creates the pump over an offload TUN (<see cref="IOffloadTunDevice.OffloadsEnabled"/>);
     /// <paramref name="tunAddress"/> (host order) is the source of ICMP replies.</summary>
-    public OffloadInsidePump(IOffloadTunDevice tun, IOffloadUdpTransport udp, ForwardingTableRef table, DropCounters drops, uint tunAddress)
+    public OffloadInsidePump(IOffloadTunDevice tun, IOffloadUdpTransport udp, ForwardingTableRef table, DropCounters drops, uint tunAddress,
+        OffloadCounters? counters = null)
     {
+        Counters = counters ?? new OffloadCounters();
         _tun = tun;
         _udp = udp;
         _table = table;
@@ -45,14 +47,8 @@ public sealed unsafe class OffloadInsidePump
     /// a super-packet never needs a second, short send.</summary>
     public static int SegmentsPerSend(int mtu) => Math.Min(UdpSegmentMaxDatagrams, MaxUdpPayload / mtu);
 
-    /// <summary>Super-packets read (observability: segments / super-packets is the split ratio).</summary>
-    public long SuperPackets { get; private set; }
-
-    /// <summary>Segments sent.</summary>
-    public long SegmentsSent { get; private set; }
-
-    /// <summary>sendmsg calls made for segmented sends.</summary>
-    public long Sends { get; private set; }
+    /// <summary>What this pump did (super-packets split, segments, sends); written only by the pump thread.</summary>
+    public OffloadCounters Counters { get; }
 
     /// <summary>Pumps until the TUN is closed (returns normally); device failures propagate.</summary>
     public void Run()
@@ -99,7 +95,7 @@ public sealed unsafe class OffloadInsidePump
                 _drops.Add(DropReason.TooBig);
                 return;
         }
-        SuperPackets++;
+        Counters.SuperPacketRead();
 
         var count = _splitter.Count;
         var peer = _table.Current.Lookup(BinaryPrimitives.ReadUInt32BigEndian(packet[16..]));
@@ -129,8 +125,7 @@ public sealed unsafe class OffloadInsidePump
                 bytes += headerLength + payloadLength;
             }
             var sent = _udp.SendSegments(_iov.AsSpan(0, 2 * n), 2, segmentSize, n, peer.SocketAddress);
-            Sends++;
-            SegmentsSent += sent;
+            Counters.UdpSent(sent);
             if (sent > 0)
                 peer.Counters.AddTx(sent, sent == n ? bytes : (long)sent * segmentSize);
             for (var k = sent; k < n; k++)

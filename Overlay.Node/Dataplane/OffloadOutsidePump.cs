@@ -44,8 +44,9 @@ public sealed unsafe class OffloadOutsidePump
 
     /// <summary>Creates the pump for a node owning <paramref name="localSubnet"/> over an offload TUN.</summary>
     public OffloadOutsidePump(IOffloadUdpTransport udp, IOffloadTunDevice tun, ForwardingTableRef table, DropCounters drops,
-        Ipv4Subnet localSubnet, bool sourceCheck)
+        Ipv4Subnet localSubnet, bool sourceCheck, OffloadCounters? counters = null)
     {
+        Counters = counters ?? new OffloadCounters();
         _udp = udp;
         _tun = tun;
         _table = table;
@@ -54,14 +55,8 @@ public sealed unsafe class OffloadOutsidePump
         _sourceCheck = sourceCheck;
     }
 
-    /// <summary>Receive batches taken (a recvmmsg may return several).</summary>
-    public long Batches { get; private set; }
-
-    /// <summary>Datagrams received.</summary>
-    public long Datagrams { get; private set; }
-
-    /// <summary>Writes to the TUN (coalesced or single).</summary>
-    public long TunWrites { get; private set; }
+    /// <summary>What this pump did (batches, datagrams, TUN writes); written only by the pump thread.</summary>
+    public OffloadCounters Counters { get; }
 
     /// <summary>False once the kernel refused the first GSO write: every packet is then written singly.</summary>
     public bool Coalescing => _coalesce;
@@ -95,12 +90,12 @@ public sealed unsafe class OffloadOutsidePump
     // One batch: <paramref name="length"/> bytes at <paramref name="start"/> of _buffer.
     private void ProcessBuffer(int start, int length, int segmentSize, UdpSource source)
     {
-        Batches++;
+        Counters.BatchReceived();
         if (segmentSize <= 0 || segmentSize > length)
             segmentSize = length;
         if (length == 0)
         {
-            Datagrams++;
+            Counters.DatagramReceived();
             _drops.Add(DropReason.NotIpv4);
             return;
         }
@@ -109,7 +104,7 @@ public sealed unsafe class OffloadOutsidePump
         var end = start + length;
         for (var offset = start; offset < end; offset += segmentSize)
         {
-            Datagrams++;
+            Counters.DatagramReceived();
             var size = Math.Min(segmentSize, end - offset);
             var datagram = buffer.Slice(offset, size);
             if (!InboundFilter.Accept(datagram, source, table, _localSubnet, _sourceCheck, out var reason, out var peer))
@@ -169,7 +164,7 @@ public sealed unsafe class OffloadOutsidePump
         var header = _headers.Span[VirtioNetHeader.Size..];
         vnet.Write(header);
         _iov[0] = new IoVector(_headers.Pointer + VirtioNetHeader.Size, VirtioNetHeader.Size);
-        TunWrites++;
+        Counters.TunWritten(coalesced: true);
         var bytes = _runPayload + (long)count * _runHeader;
         if (_tun.WriteGather(_iov.AsSpan(0, count + 1)))
         {
@@ -192,7 +187,7 @@ public sealed unsafe class OffloadOutsidePump
         Span<IoVector> parts = stackalloc IoVector[2];
         parts[0] = new IoVector(_headers.Pointer, VirtioNetHeader.Size);
         parts[1] = new IoVector(_buffer.Pointer + offset, size);
-        TunWrites++;
+        Counters.TunWritten(coalesced: false);
         if (_tun.WriteGather(parts))
             peer?.Counters.AddRx(1, size);
         else

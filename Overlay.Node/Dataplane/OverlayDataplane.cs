@@ -31,6 +31,9 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     private readonly Dictionary<Ipv4Subnet, ForwardingEntry> _peers = new();
     private ForwardingTableRef? _table;
     private DataplaneSession? _session;
+    // Every offload pump's counters since construction (two per queue per start; starts are rare), so
+    // the totals only grow across restarts. Replaced, never mutated: readers take the array as is.
+    private OffloadCounters[] _offloadCounters = [];
 
     /// <summary>
     /// Creates a stopped data path. <paramref name="tunFactory"/> opens the TUN,
@@ -83,6 +86,10 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// <summary>Drop counts by reason; one instance for the life of this object (monotonic across restarts).
     /// Read <see cref="DropCounters.Snapshot"/> for the management endpoint.</summary>
     public DropCounters Drops { get; } = new();
+
+    /// <summary>What the offload pumps did since this object was made (every queue, every session):
+    /// all zero on the plain path. A sum taken now; safe from any thread.</summary>
+    public OffloadCounters OffloadTotals() => OffloadCounters.Sum(Volatile.Read(ref _offloadCounters));
 
     /// <summary>The options this data path was made with.</summary>
     public DataplaneOptions Options => _options;
@@ -178,7 +185,9 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                         offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
                         var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
                         outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
-                        pumps.Add((new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress).Run, outsidePump.Run));
+                        var insidePump = new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress);
+                        Volatile.Write(ref _offloadCounters, [.. _offloadCounters, insidePump.Counters, outsidePump.Counters]);
+                        pumps.Add((insidePump.Run, outsidePump.Run));
                     }
                     offloaded = true;
                 }

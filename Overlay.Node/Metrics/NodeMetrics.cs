@@ -44,6 +44,18 @@ public sealed class NodeMetrics : IMetricsRefresher
             "Inner IPv4 bytes received from the peer that owns peer_subnet and written to the TUN.");
         meter.CreateObservableCounter(MetricNames.PacketsDropped, Drops, MetricNames.UnitPackets,
             "Packets the data path dropped, by reason.");
+        meter.CreateObservableCounter(MetricNames.OffloadSuperPackets, () => _dataplane.OffloadTotals().SuperPackets,
+            description: "TSO super-packets read from the TUN and split into datagrams (segments_sent / super_packets is the split ratio).");
+        meter.CreateObservableCounter(MetricNames.OffloadSegmentsSent, () => _dataplane.OffloadTotals().SegmentsSent, MetricNames.UnitPackets,
+            "Datagrams sent by segmented (UDP_SEGMENT) sends.");
+        meter.CreateObservableCounter(MetricNames.OffloadUdpSends, () => _dataplane.OffloadTotals().UdpSends,
+            description: "sendmsg calls carrying the segmented sends.");
+        meter.CreateObservableCounter(MetricNames.OffloadGroBatches, () => _dataplane.OffloadTotals().GroBatches,
+            description: "Receive batches taken (one datagram, or a UDP GRO batch of one source).");
+        meter.CreateObservableCounter(MetricNames.OffloadDatagramsReceived, () => _dataplane.OffloadTotals().DatagramsReceived, MetricNames.UnitPackets,
+            "Datagrams in those receive batches.");
+        meter.CreateObservableCounter(MetricNames.OffloadTunWrites, TunWrites,
+            description: "Writes to the TUN: kind=coalesced (one GSO_TCPV4 write of merged segments) or kind=single.");
         meter.CreateObservableGauge(MetricNames.DataplaneUp, () => _dataplane.IsRunning ? 1 : 0,
             description: "1 while the data path runs (TUN open, pumps running).");
         meter.CreateObservableGauge(MetricNames.LeaseExpiry, LeaseExpiry, MetricNames.UnitSeconds,
@@ -80,6 +92,13 @@ public sealed class NodeMetrics : IMetricsRefresher
     {
         foreach (var (reason, count) in _dataplane.Drops.Snapshot())
             yield return new Measurement<long>(count, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    private IEnumerable<Measurement<long>> TunWrites()
+    {
+        var totals = _dataplane.OffloadTotals();
+        yield return new Measurement<long>(totals.CoalescedWrites, new KeyValuePair<string, object?>("kind", "coalesced"));
+        yield return new Measurement<long>(totals.SingleWrites, new KeyValuePair<string, object?>("kind", "single"));
     }
 
     private IEnumerable<Measurement<double>> LeaseExpiry()

@@ -36,6 +36,7 @@ public class OffloadPumpTests
         Assert.Equal(46, f.PeerCounters.TxPackets);
         Assert.Equal(sent.Sum(d => d.Length), f.PeerCounters.TxBytes);
         Assert.Equal(0, f.Drops.Total);
+        Assert.Equal((1, 46, 2), (f.Inside.Counters.SuperPackets, f.Inside.Counters.SegmentsSent, f.Inside.Counters.UdpSends));
     }
 
     [Theory]
@@ -123,6 +124,9 @@ public class OffloadPumpTests
         }
         Assert.Equal(segments.Count, f.PeerCounters.RxPackets);
         Assert.Equal(segments.Sum(s => s.Length), f.PeerCounters.RxBytes);
+        var counters = f.Outside.Counters;
+        Assert.Equal((1L, (long)segments.Count), (counters.GroBatches, counters.DatagramsReceived));
+        Assert.Equal(segments.Count == 1 ? (0L, 1L) : (1L, 0L), (counters.CoalescedWrites, counters.SingleWrites));
         Assert.Equal(0, f.Drops.Total);
     }
 
