@@ -29,15 +29,14 @@ public sealed class KeyedSubnetIndex<TKey> where TKey : notnull
         return new KeyedSubnetIndex<TKey>(ImmutableSortedSet<(TKey Key, Ipv4Subnet Subnet)>.Empty.WithComparer(new EntryComparer(comparer)), comparer);
     }
 
-    /// <summary>An index of <paramref name="entries"/> (duplicates count once), built with a builder.</summary>
+    /// <summary>An index of <paramref name="entries"/> (duplicates count once). Built bottom-up from
+    /// one sort of the entries (ImmutableSortedSet.CreateRange), which is several times cheaper than
+    /// inserting them one by one into a builder.</summary>
     public static KeyedSubnetIndex<TKey> Create(IEnumerable<(TKey Key, Ipv4Subnet Subnet)> entries, IComparer<TKey> comparer)
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(comparer);
-        var builder = ImmutableSortedSet.CreateBuilder(new EntryComparer(comparer));
-        foreach (var entry in entries)
-            builder.Add(entry);
-        return new KeyedSubnetIndex<TKey>(builder.ToImmutable(), comparer);
+        return new KeyedSubnetIndex<TKey>(ImmutableSortedSet.CreateRange(new EntryComparer(comparer), entries), comparer);
     }
 
     /// <summary>The key order.</summary>

@@ -363,25 +363,26 @@ public sealed class LeaseRegistryState
                     byLease.Add(lease.Subnet, lease);
                 _leases = byLease.ToImmutable();
             },
-            () => _byNode = KeyedSubnetIndex<string>.Create(leases.Select(l => (l.NodeName ?? "", l.Subnet)),
+            // Arrays, not lazy sequences: CreateRange copies a collection of known size once.
+            () => _byNode = KeyedSubnetIndex<string>.Create(Entries(leases, l => l.NodeName ?? ""), StringComparer.Ordinal),
+            () => _byPublicIp = KeyedSubnetIndex<IPAddress>.Create(Entries(leases, l => l.PublicIp), IpAddressOrder.Instance),
+            () => _byMember = KeyedSubnetIndex<string>.Create(Entries(leases, l => l.MemberAddress ?? ""),
                 StringComparer.Ordinal),
-            () => _byPublicIp = KeyedSubnetIndex<IPAddress>.Create(leases.Select(l => (l.PublicIp, l.Subnet)),
-                IpAddressOrder.Instance),
             () =>
             {
-                _byMember = KeyedSubnetIndex<string>.Create(leases.Select(l => (l.MemberAddress ?? "", l.Subnet)),
-                    StringComparer.Ordinal);
-                var byExpiry = ImmutableSortedSet.CreateBuilder<(DateTimeOffset ExpiresAt, Ipv4Subnet Subnet)>();
-                var foreign = ImmutableSortedSet.CreateBuilder<Ipv4Subnet>();
-                foreach (var lease in leases)
-                {
-                    byExpiry.Add((lease.ExpiresAt, lease.Subnet));
-                    if (network is null || !network.Admits(lease.Subnet))
-                        foreign.Add(lease.Subnet);
-                }
-                _byExpiry = byExpiry.ToImmutable();
-                _foreign = foreign.ToImmutable();
+                _byExpiry = ImmutableSortedSet.CreateRange(Entries(leases, l => l.ExpiresAt));
+                _foreign = network is null
+                    ? [.. leases.Select(l => l.Subnet)]
+                    : [.. leases.Select(l => l.Subnet).Where(s => !network.Admits(s))];
             });
+
+        static (TKey, Ipv4Subnet)[] Entries<TKey>(IReadOnlyList<Lease> leases, Func<Lease, TKey> keyOf)
+        {
+            var entries = new (TKey, Ipv4Subnet)[leases.Count];
+            for (var i = 0; i < entries.Length; i++)
+                entries[i] = (keyOf(leases[i]), leases[i].Subnet);
+            return entries;
+        }
     }
 
     private void Unindex(Lease lease)
