@@ -91,8 +91,8 @@ jq -n --slurpfile r "$OUT_DIR/route-latency.json" --slurpfile t "$OUT_DIR/throug
     --slurpfile c "$OUT_DIR/snapshot-codec.json" --slurpfile s "$OUT_DIR/recovery-sqlite.json" \
     --slurpfile p "$OUT_DIR/recovery-postgres.json" --slurpfile m "$OUT_DIR/memory.json" \
     --arg date "$(date -u +%FT%TZ)" --arg commit "$(git -C "$REPO_ROOT" rev-parse --short HEAD)" \
-    --arg cpus "$(nproc)" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg only "$ONLY" \
-    '{date: $date, commit: $commit, cpus: ($cpus | tonumber), loadavg: $load, only: $only, route_latency: $r[0], throughput: $t[0],
+    --arg cpus "$(nproc)" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg only "$ONLY" --arg runs "$RUNS" \
+    '{date: $date, commit: $commit, cpus: ($cpus | tonumber), loadavg: $load, only: $only, runs_flag: $runs, route_latency: $r[0], throughput: $t[0],
       snapshot_codec: $c[0], recovery_sqlite: $s[0], recovery_postgres: $p[0], memory: $m[0]}' \
     > "$OUT_DIR/control-plane.json"
 
@@ -100,7 +100,7 @@ jq -n --slurpfile r "$OUT_DIR/route-latency.json" --slurpfile t "$OUT_DIR/throug
 jq -r '
   def ms: if . == null then "n/a" else "\(.) ms" end;
   def verdict(v; limit): if v == null then "n/a" elif v < limit then "yes" else "**no**" end;
-  "Command: `bench/control-plane.sh\(if .only == "" then "" else " --only \(.only)" end)` (commit \(.commit), \(.date), \(.cpus) CPUs, load average \(.loadavg))",
+  "Command: `bench/control-plane.sh\(if (.only // "") == "" then "" else " --only \(.only)" end)\(if (.runs_flag // "") == "" then "" else " --runs \(.runs_flag)" end)` (commit \(.commit), \(.date), \(.cpus) CPUs, load average \(.loadavg))",
   "",
   "| Measurement | Result | Target | Met |",
   "|---|---|---|---|",
@@ -118,7 +118,7 @@ jq -r '
     (.recovery_postgres as $p | "| Recovery, PostgreSQL: persistent-actor recovery (RecoveryCompleted) | median \($p.recovery_ms.p50) ms (max \($p.recovery_ms.max)) | < 2 s | \(verdict($p.recovery_ms.p50; 2000)) |"),
     (.recovery_postgres as $p | "| Recovery, PostgreSQL: CPU time of the fresh process up to the answer | median \($p.process_cpu_ms_at_answer.p50) ms | | |") end),
   (if .snapshot_codec == null then empty else .snapshot_codec as $c | "| Snapshot of \($c.leases) leases: packed \($c.packed.bytes) B, encode \($c.packed.to_binary.cpu_ms) / decode \($c.packed.from_binary.cpu_ms) ms CPU (JSON \($c.json.bytes) B, \($c.json.to_binary.cpu_ms) / \($c.json.from_binary.cpu_ms) ms); FromSnapshot \($c.from_snapshot.cpu_ms) ms CPU | | | |" end),
-  (if .memory == null then (if .only == "" then "| overlay-node VmRSS | not run | idle < 150 MB | n/a |" else empty end) else
+  (if .memory == null then (if (.only // "") == "" then "| overlay-node VmRSS | not run | idle < 150 MB | n/a |" else empty end) else
     (.memory as $m | "| overlay-node VmRSS, idle (after ready) | \($m.node_idle_rss_mb) MB | < 150 MB | \(verdict($m.node_idle_rss_mb; 150)) |"),
     (.memory as $m | "| overlay-node VmRSS, loaded (\($m.leases) peer leases) | \($m.node_loaded_rss_mb) MB (peak \($m.node_peak_rss_mb) MB) | | |"),
     (.memory as $m | "| overlay-seed VmRSS, idle / loaded | \($m.seed_idle_rss_mb) / \($m.seed_loaded_rss_mb) MB | | |") end)
