@@ -36,7 +36,7 @@ public static class RegistryWarmUp
 
     // The storage phase last started in this process, awaited (for its log line only) by the
     // actor-system phase; with several registry members in one process (tests) any one will do.
-    private static Task<string> _storagePhase = Task.FromResult("not run");
+    private static volatile Task<string> _storagePhase = Task.FromResult("not run");
 
     /// <summary>Starts the storage phase on the thread pool; returns immediately. The snapshot
     /// table may not exist yet (a fresh database: the plugin creates it); the query then fails,
