@@ -21,11 +21,14 @@ public static class RegistryHosting
         RegistrySettings settings, StorageSettings storage)
     {
         storage.Prepare();
+        RegistryWarmUp.StartStorage(storage);
         builder
             .WithSqlPersistence(connectionString: storage.ConnectionString, providerName: storage.Linq2DbProviderName,
                 autoInitialize: true)
             .WithSingleton<LeaseRegistryActor>(SingletonName, LeaseRegistryActor.Props(settings), SingletonOptions,
-                createProxyToo: true);
+                createProxyToo: true)
+            // Plugins, queries and rebuild code ready before the singleton recovers (issue 5).
+            .AddStartup((system, _) => RegistryWarmUp.Start(system));
         return builder;
     }
 

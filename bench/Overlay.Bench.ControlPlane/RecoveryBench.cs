@@ -99,6 +99,11 @@ public static partial class RecoveryBench
         await RouteLatencyBench.WaitAsync(() =>
             (line = registry.Log.Lines.FirstOrDefault(l => l.Contains("Lease registry recovered", StringComparison.Ordinal))) is not null,
             "the registry's recovery log line");
+        // The whole (short) log of the fresh process goes to stderr, i.e. recovery-*.log: where the
+        // time went (plugin start, warm-up, singleton start) is read from its timestamps.
+        foreach (var captured in registry.Log.Lines)
+            Console.Error.WriteLine(captured);
+        var warmUp = registry.Log.Lines.FirstOrDefault(l => l.Contains("Registry warm-up", StringComparison.Ordinal));
         var match = RecoveredLine().Match(line!);
         if (!match.Success)
             throw new InvalidOperationException($"cannot read the recovery time from: {line}");
@@ -110,6 +115,7 @@ public static partial class RecoveryBench
             ["loadavg_1m"] = File.ReadAllText("/proc/loadavg").Split(' ')[0],
             ["recovery_ms"] = double.Parse(match.Groups["total"].Value, System.Globalization.CultureInfo.InvariantCulture),
             ["recovery_log"] = line,
+            ["warm_up_log"] = warmUp,
         };
     }
 
