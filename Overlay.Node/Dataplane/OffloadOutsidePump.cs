@@ -73,8 +73,11 @@ public sealed unsafe class OffloadOutsidePump
             var count = _udp.ReceiveBatches(_buffer.Span, PacketBufferSize, batches);
             if (count == 0)
                 return;
+            // A run may continue into the next batch of the same call (a flow's datagrams that GRO
+            // cut into two batches): every slot stays valid until the whole call is processed.
             for (var i = 0; i < count; i++)
                 ProcessBuffer(batches[i].Offset, batches[i].Length, batches[i].SegmentSize, batches[i].Source);
+            Flush();
         }
     }
 
@@ -85,9 +88,26 @@ public sealed unsafe class OffloadOutsidePump
         var length = Math.Min(batch.Length, PacketBufferSize);
         batch[..length].CopyTo(_buffer.Span);
         ProcessBuffer(0, length, segmentSize, source);
+        Flush();
     }
 
-    // One batch: <paramref name="length"/> bytes at <paramref name="start"/> of _buffer.
+    /// <summary>Handles several received batches as one receive call returns them (each copied into its
+    /// own slot first), so a run may span them. For tests; never throws for any content.</summary>
+    public void Process(IReadOnlyList<(byte[] Batch, int SegmentSize, UdpSource Source)> batches)
+    {
+        var count = Math.Min(batches.Count, ReceiveBatchSlots);
+        for (var i = 0; i < count; i++)
+        {
+            var (batch, segmentSize, source) = batches[i];
+            var length = Math.Min(batch.Length, PacketBufferSize);
+            batch.AsSpan(0, length).CopyTo(_buffer.Span[(i * PacketBufferSize)..]);
+            ProcessBuffer(i * PacketBufferSize, length, segmentSize, source);
+        }
+        Flush();
+    }
+
+    // One batch: length bytes at start of _buffer. The open run is left open for the next batch of
+    // the same receive call; the caller flushes after the last.
     private void ProcessBuffer(int start, int length, int segmentSize, UdpSource source)
     {
         Counters.BatchReceived();
@@ -120,6 +140,7 @@ public sealed unsafe class OffloadOutsidePump
                 continue;
             }
             if (_runCount > 0 && _runCount < MaxCoalescedSegments && headerLength == _runHeader
+                && _runHeader + _runPayload + payload <= MaxIpv4PacketLength
                 && TcpCoalescing.Follows(buffer.Slice(_runFirst, _runFirstLength), buffer.Slice(_runLast, _runLastLength), datagram, headerLength))
             {
                 _iov[_runCount + 1] = new IoVector(_buffer.Pointer + offset + headerLength, payload);
@@ -143,7 +164,6 @@ public sealed unsafe class OffloadOutsidePump
             if (size < _runFirstLength || (datagram[(datagram[0] & 0x0F) * 4 + TcpFlagsByte] & TcpPsh) != 0)
                 Flush();
         }
-        Flush();
     }
 
     private void Flush()
