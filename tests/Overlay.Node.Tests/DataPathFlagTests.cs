@@ -8,22 +8,13 @@ namespace Overlay.Node.Tests;
 /// <summary>The data path's flags: --offload on|off, --tun-queues N and their OVERLAY_* mirrors.</summary>
 public class DataPathFlagTests
 {
-    private sealed class FixedProbe : IUnderlayProbe
-    {
-        public string DefaultRouteInterface() => "eth0";
-        public string InterfaceOf(IPAddress address) => "eth0";
-        public IPAddress AddressOf(string iface) => IPAddress.Parse("192.0.2.1");
-        public int MtuOf(string iface) => 1500;
-        public Ipv4Subnet? ReadRequestedSubnet(string path) => null;
-    }
-
     private static NodeSettings Bind(string flags, string? env = null, string envName = "OVERLAY_OFFLOAD")
     {
         var options = new NodeOptions();
         var command = new RootCommand();
         options.AddTo(command);
         var result = command.Parse($"--seeds akka.tcp://overlay@192.0.2.10:4053 {flags}");
-        return options.Bind(result, new FixedProbe(), name => name == envName ? env : null);
+        return options.Bind(result, new FixedUnderlayProbe("192.0.2.1"), name => name == envName ? env : null);
     }
 
     [Fact]

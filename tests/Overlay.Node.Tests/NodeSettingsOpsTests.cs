@@ -11,15 +11,6 @@ namespace Overlay.Node.Tests;
 /// --log-format/--log-level and their environment mirrors, and the redacted effective settings.</summary>
 public sealed class NodeSettingsOpsTests
 {
-    private sealed class FixedUnderlay : IUnderlayProbe
-    {
-        public string DefaultRouteInterface() => "eth0";
-        public string InterfaceOf(IPAddress address) => "eth0";
-        public IPAddress AddressOf(string iface) => IPAddress.Parse("192.0.2.11");
-        public int MtuOf(string iface) => 1500;
-        public Ipv4Subnet? ReadRequestedSubnet(string path) => null;
-    }
-
     private static NodeSettings Bind(string[] args, Dictionary<string, string?>? environment = null)
     {
         var options = new NodeOptions();
@@ -27,7 +18,7 @@ public sealed class NodeSettingsOpsTests
         options.AddTo(root);
         var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053", .. args]);
         Assert.Empty(parse.Errors);
-        return options.Bind(parse, new FixedUnderlay(), name => environment?.GetValueOrDefault(name));
+        return options.Bind(parse, new FixedUnderlayProbe("192.0.2.11"), name => environment?.GetValueOrDefault(name));
     }
 
     [Fact]
@@ -88,7 +79,7 @@ public sealed class NodeSettingsOpsTests
         var root = new RootCommand();
         options.AddTo(root);
         var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053,akka.tcp://other@192.0.2.11:4053"]);
-        var error = Assert.Throws<SettingsException>(() => options.Bind(parse, new FixedUnderlay(), _ => null));
+        var error = Assert.Throws<SettingsException>(() => options.Bind(parse, new FixedUnderlayProbe("192.0.2.11"), _ => null));
         Assert.Equal("--seeds: not an address akka.tcp://overlay@host:port: 'akka.tcp://other@192.0.2.11:4053'", error.Message);
     }
 }
