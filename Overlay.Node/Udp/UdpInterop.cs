@@ -49,7 +49,6 @@ internal static class UdpInterop
         public int Flags;
     }
 
-    /// <summary>struct cmsghdr (the data follows at offset 16).</summary>
     /// <summary>struct mmsghdr: a msghdr and the byte count recvmmsg/sendmmsg report for it.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct MMsgHdr
@@ -61,6 +60,7 @@ internal static class UdpInterop
     /// <summary>MSG_WAITFORONE: recvmmsg blocks for the first message only.</summary>
     public const int MsgWaitForOne = 0x10000;
 
+    /// <summary>struct cmsghdr (the data follows at offset 16).</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct CmsgHdr
     {

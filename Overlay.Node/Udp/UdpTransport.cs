@@ -54,11 +54,7 @@ public sealed class UdpTransport : IOffloadUdpTransport
             RaiseBuffer(socket, SoRcvBufForce, SocketOptionName.ReceiveBuffer);
             RaiseBuffer(socket, SoSndBufForce, SocketOptionName.SendBuffer);
             if (reusePort)
-            {
-                Span<byte> one = stackalloc byte[sizeof(int)];
-                BitConverter.TryWriteBytes(one, 1);
-                socket.SetRawSocketOption(SolSocket, SoReusePort, one);
-            }
+                SetIntOption(socket, SolSocket, SoReusePort, 1);
             try
             {
                 socket.Bind(local);
@@ -92,11 +88,9 @@ public sealed class UdpTransport : IOffloadUdpTransport
     /// <inheritdoc />
     public bool EnableGro()
     {
-        Span<byte> one = stackalloc byte[sizeof(int)];
-        BitConverter.TryWriteBytes(one, 1);
         try
         {
-            _socket.SetRawSocketOption(SolUdp, UdpGro, one);
+            SetIntOption(_socket, SolUdp, UdpGro, 1);
             _gro = true;
         }
         catch (SocketException)
@@ -372,16 +366,22 @@ public sealed class UdpTransport : IOffloadUdpTransport
 
     private static void RaiseBuffer(Socket socket, int forceOption, SocketOptionName fallback)
     {
-        Span<byte> value = stackalloc byte[sizeof(int)];
-        BitConverter.TryWriteBytes(value, SocketBufferBytes);
         try
         {
-            socket.SetRawSocketOption(SolSocket, forceOption, value);
+            SetIntOption(socket, SolSocket, forceOption, SocketBufferBytes);
         }
         catch (SocketException)
         {
             // Without CAP_NET_ADMIN: ask for the same within the sysctl cap.
             socket.SetSocketOption(SocketOptionLevel.Socket, fallback, SocketBufferBytes);
         }
+    }
+
+    // setsockopt with an int value, for the options System.Net.Sockets has no name for.
+    private static void SetIntOption(Socket socket, int level, int name, int value)
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(int)];
+        BitConverter.TryWriteBytes(bytes, value);
+        socket.SetRawSocketOption(level, name, bytes);
     }
 }
