@@ -19,6 +19,20 @@ public class LinuxTunDeviceRootTests
     private const string Device = "ovltest0";
 
     [RootFact]
+    public void A_queue_attaches_only_to_a_multi_queue_device_and_gets_its_offloads()
+    {
+        using var ns = new NetworkNamespace();
+        using var single = ns.Run(() => LinuxTunDevice.Create(Device, 1400));
+        var refused = Assert.Throws<IOException>(() => single.AttachQueue());
+        Assert.Equal($"failed to attach a queue to TUN {Device}: it was not created with IFF_MULTI_QUEUE", refused.Message);
+
+        using var first = ns.Run(() => LinuxTunDevice.CreateWithOffloads("ovltestmq0", 1400, out _, multiQueue: true));
+        using var second = ns.Run(first.AttachQueue);
+        Assert.Equal((first.Name, first.OffloadsEnabled), (second.Name, second.OffloadsEnabled));
+        Assert.Contains("multi_queue numqueues 2 ", NetworkNamespace.Ip($"-n {ns.Name} -d link show ovltestmq0"));
+    }
+
+    [RootFact]
     public void Creates_configures_carries_packets_and_cleans_up_inside_a_namespace()
     {
         using var ns = new NetworkNamespace();
