@@ -16,10 +16,13 @@ public sealed class RegistrySnapshotCodecTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly NetworkConfig Wide = NetworkConfigParser.Parse("""{"Network":"10.0.0.0/8","SubnetLen":24}""");
 
+    // Gen.Int's bounds are inclusive; the last admitted index is SubnetCount - 1.
+    private static readonly Gen<int> GenIndex = Gen.Int[0, (int)Wide.SubnetCount - 1];
+
     private OverlaySerializer Serializer => new((ExtendedActorSystem)Sys);
 
     private static readonly Gen<Lease> GenLease =
-        from index in Gen.Int[0, 65_535]
+        from index in GenIndex
         from name in Gen.String[Gen.Char.AlphaNumeric, 0, 20]
         from v6 in Gen.Bool
         from ip in Gen.Byte.Array[v6 ? 16 : 4]
@@ -35,7 +38,7 @@ public sealed class RegistrySnapshotCodecTests : Akka.TestKit.Xunit2.TestKit
         from version in Gen.Long[0, long.MaxValue]
         from configured in Gen.Bool
         from leases in GenLease.List[0, 40]
-        from freed in Gen.Select(Gen.Int[0, 65_535], Gen.Long).List[0, 20]
+        from freed in Gen.Select(GenIndex, Gen.Long).List[0, 20]
         select new RegistrySnapshot(version, configured ? Wide : null, configured ? leases : [],
             freed.Select(f => new FreedSubnet(SubnetAllocator.SubnetAt(Wide, f.Item1), f.Item2)).ToList());
 
