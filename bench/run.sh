@@ -17,6 +17,8 @@
 #   perframe   every underlay veth has tso/gso/tx-udp-segmentation off, so each frame on the
 #              underlay is a real <= 1500-byte frame; receivers run software GRO ("gro on", as a
 #              NIC would; BENCH_PERFRAME_GRO=off turns that off too)
+# Before round 1 every variant carries 2 s of unrecorded traffic (the nodes' JIT tiers the pumps up)
+# and the run waits, at most 30 s, until the seed and nodes are quiet.
 # In each mode, $BENCH_ROUNDS rounds (>= 3); each round runs every variant once (interleaved), and
 # the table shows medians. Per variant and round: iperf3 TCP 1 stream and 4 streams, iperf3 UDP
 # 64-byte datagrams unlimited (received packets/s), ping RTT (50 x 10 ms, average), the CPU the
@@ -47,6 +49,9 @@ readonly IPERF_PORT=5201
 readonly READY_TIMEOUT=120        # s until a process answers /health/ready
 readonly MESH_TIMEOUT=60          # s until the overlay pairs ping each other
 readonly TEST_TIMEOUT=30          # s hard bound on any single iperf3/ping call
+readonly WARMUP_SECONDS=2         # s of unrecorded traffic per variant before round 1
+readonly SETTLE_CPU_PCT=15        # % of one core: seed + 4 idle nodes below this count as quiet
+readonly SETTLE_LIMIT_SECONDS=30  # s at most spent waiting for quiet
 readonly VXLAN_ID=1               # flannel's default VNI
 readonly VXLAN_PORT=8472          # flannel's default VXLAN port (Linux's legacy default)
 readonly VXLAN_MTU=1450           # 1500 - 50, as flannel sets it
@@ -242,6 +247,31 @@ run_variant() {
     record "$name" rtt_us "$(python3 -c "print(round(float('${rtt:-nan}') * 1000))" 2>/dev/null || echo nan)"
 }
 
+# Nothing a round records may include start-up work: the nodes' JIT tiers the pump loops up during
+# their first seconds of traffic, and a freshly started seed and nodes spend CPU on joining and
+# compiling for a while. So every variant carries traffic once, unrecorded, and then the runs wait
+# (bounded) until the seed and nodes are quiet.
+warm_up() {
+    log "warm-up: each variant ${WARMUP_SECONDS}s, not recorded"
+    local pair
+    for pair in "$@"; do
+        # shellcheck disable=SC2086 # "host address" pairs
+        set -- $pair
+        in_ns "$1" timeout $TEST_TIMEOUT iperf3 -c "$2" -p $IPERF_PORT -t "$WARMUP_SECONDS" >/dev/null 2>&1 || true
+    done
+    local hz quiet=0 waited=0 t0 t1 pct
+    hz=$(getconf CLK_TCK)
+    while (( quiet < 2 && waited < SETTLE_LIMIT_SECONDS )); do
+        t0=$(cpu_ticks "$SEED_PID" "${NODE_PID[@]}")
+        sleep 1
+        t1=$(cpu_ticks "$SEED_PID" "${NODE_PID[@]}")
+        pct=$(( (t1 - t0) * 100 / hz ))
+        if (( pct < SETTLE_CPU_PCT )); then quiet=$(( quiet + 1 )); else quiet=0; fi
+        waited=$(( waited + 1 ))
+    done
+    log "settled after ${waited}s (seed and nodes at ${pct}% of a core)"
+}
+
 main() {
     local started=$SECONDS
     ensure_tools
@@ -263,6 +293,8 @@ main() {
     for i in 2 4 6; do start_iperf_server "h$i"; done
     sleep 1 # iperf3 -s has no readiness signal; a refused first connection would only cost one figure
     log "overlay pairs: h1 $o1 -> h2 $o2 (offload), h3 $o3 -> h4 $o4 (--offload off)"
+
+    warm_up "h5 192.0.2.16" "h5 10.244.106.0" "h1 $o2" "h3 $o4"
 
     for MODE in $MODES; do
         set_mode "$MODE"
