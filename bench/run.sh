@@ -19,7 +19,7 @@
 #              NIC would; BENCH_PERFRAME_GRO=off turns that off too)
 # Before round 1 every variant carries 2 s of unrecorded traffic (the nodes' JIT tiers the pumps up)
 # and the run waits, at most 30 s, until the seed and nodes are quiet.
-# In each mode, $BENCH_ROUNDS rounds (>= 3); each round runs every variant once (interleaved), and
+# In each mode, $BENCH_ROUNDS rounds (default 5, >= 3); each round runs every variant once (interleaved), and
 # the table shows medians. Per variant and round: iperf3 TCP 1 stream and 4 streams, iperf3 UDP
 # 64-byte datagrams unlimited (received packets/s), ping RTT (50 x 10 ms, average), the CPU the
 # forwarders used during the 1-stream test (overlay-node utime+stime from /proc/<pid>/stat, % of
@@ -32,7 +32,7 @@ set -euo pipefail
 readonly REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly TOPOLOGY="$REPO_ROOT/lab/topology.sh"
 readonly PREFIX=${BENCH_PREFIX:-bnch}
-readonly ROUNDS=${BENCH_ROUNDS:-3}
+readonly ROUNDS=${BENCH_ROUNDS:-5}
 readonly TCP_SECONDS=${BENCH_TCP_SECONDS:-4}
 readonly UDP_SECONDS=${BENCH_UDP_SECONDS:-2}
 readonly MODES=${BENCH_MODES:-"default perframe"}
