@@ -27,6 +27,7 @@ namespace Overlay.Node;
 /// <param name="IptablesResync">How often the --ip-masq rules are checked and restored.</param>
 /// <param name="Log">Console log format and level.</param>
 /// <param name="TunQueues">TUN queues, each with its own UDP socket (SO_REUSEPORT) and pump pair.</param>
+/// <param name="PumpScheduling">Scheduling policy of the pump threads.</param>
 public sealed record NodeSettings(
     ClusterSettings Cluster,
     string NodeName,
@@ -43,7 +44,8 @@ public sealed record NodeSettings(
     TimeSpan IptablesResync,
     LogSettings Log,
     bool Offload = true,
-    int TunQueues = 1)
+    int TunQueues = 1,
+    Dataplane.PumpScheduling PumpScheduling = Dataplane.PumpScheduling.Batch)
 {
     /// <summary>Every effective setting, redacted (no token): the start log line and `check-config` print exactly this.</summary>
     public EffectiveSettings Describe() => new EffectiveSettings()
@@ -60,6 +62,7 @@ public sealed record NodeSettings(
         .Add("source-check", SourceCheck)
         .Add("offload", Offload)
         .Add("tun-queues", TunQueues)
+        .Add("pump-scheduling", PumpScheduling == Dataplane.PumpScheduling.Batch ? "batch" : "normal")
         .Add("ip-masq", IpMasq)
         .Add("iptables-resync", IptablesResync)
         .Add("management", Management.Describe())
@@ -134,6 +137,13 @@ public sealed class NodeOptions
             + $"the kernel keeps each flow on one queue. More than 1 only pays on nodes with many cores and many peers [env OVERLAY_TUN_QUEUES; 1..{Dataplane.DataplaneConstants.MaxTunQueues}; default 1]",
     };
 
+    /// <summary>--pump-scheduling.</summary>
+    public Option<string?> PumpScheduling { get; } = new("--pump-scheduling")
+    {
+        Description = "Scheduling policy of the pump threads: batch (SCHED_BATCH: a pump woken by a packet does not preempt the task on its CPU; "
+            + "more throughput, up to a scheduler slice of extra latency on a saturated CPU) or normal (SCHED_OTHER) [env OVERLAY_PUMP_SCHEDULING; default batch]",
+    };
+
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -142,6 +152,7 @@ public sealed class NodeOptions
             command.Options.Add(option);
         command.Options.Add(Offload);
         command.Options.Add(TunQueues);
+        command.Options.Add(PumpScheduling);
         ManagementToken.AddTo(command);
         Logging.AddTo(command);
     }
@@ -183,7 +194,9 @@ public sealed class NodeOptions
         return new NodeSettings(cluster, nodeName, publicIp, iface, mtu, port, subnetFile, tunName,
             underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck, ipMasq, resync, Logging.Bind(flags),
             Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on",
-            TunQueues: flags.Integer(TunQueues, 1, 1, Dataplane.DataplaneConstants.MaxTunQueues, "OVERLAY_TUN_QUEUES"));
+            TunQueues: flags.Integer(TunQueues, 1, 1, Dataplane.DataplaneConstants.MaxTunQueues, "OVERLAY_TUN_QUEUES"),
+            PumpScheduling: flags.Choice(PumpScheduling, "batch", ["batch", "normal"], "OVERLAY_PUMP_SCHEDULING") == "batch"
+                ? Dataplane.PumpScheduling.Batch : Dataplane.PumpScheduling.Normal);
     }
 }
 

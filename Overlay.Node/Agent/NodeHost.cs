@@ -42,6 +42,7 @@ public static partial class NodeHost
             SourceCheck = settings.SourceCheck,
             Offload = settings.Offload,
             TunQueues = settings.TunQueues,
+            PumpScheduling = settings.PumpScheduling,
             IpMasq = settings.IpMasq,
         }, sp.GetRequiredService<ILogger<OverlayDataplane>>()));
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);

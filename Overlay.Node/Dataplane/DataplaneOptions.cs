@@ -38,6 +38,9 @@ public sealed record DataplaneOptions
     /// socket, so no flow is reordered.</summary>
     public int TunQueues { get; init; } = 1;
 
+    /// <summary>The scheduling policy of the pump threads (<see cref="Dataplane.PumpScheduling.Batch"/> by default).</summary>
+    public PumpScheduling PumpScheduling { get; init; } = PumpScheduling.Batch;
+
     /// <summary>The TUN MTU these options give: <see cref="UnderlayMtu"/> - 28.</summary>
     public int TunMtu => UnderlayMtu - DataplaneConstants.EncapOverhead;
 }

@@ -18,14 +18,21 @@ internal sealed class DataplaneSession
     private readonly IReadOnlyList<IUdpTransport> _udps;
     private readonly Thread[] _threads;
     private readonly Action<Exception> _onFault;
+    private readonly PumpScheduling _scheduling;
+    private readonly Action<string>? _onSchedulingRefused;
+    private int _schedulingReported;
     private int _ended;
     private volatile bool _stopping;
 
     /// <summary>Queue i is <paramref name="tuns"/>[i] and <paramref name="udps"/>[i], pumped by
-    /// <paramref name="pumps"/>[i] (TUN to UDP, UDP to TUN).</summary>
+    /// <paramref name="pumps"/>[i] (TUN to UDP, UDP to TUN). Each pump thread first sets <paramref name="scheduling"/>
+    /// on itself; a refusal is reported once through <paramref name="onSchedulingRefused"/> and the pump runs anyway.</summary>
     public DataplaneSession(Ipv4Subnet subnet, NetworkConfig network, IReadOnlyList<ITunDevice> tuns, IReadOnlyList<IUdpTransport> udps,
-        IReadOnlyList<(Action Inside, Action Outside)> pumps, Action<Exception> onFault)
+        IReadOnlyList<(Action Inside, Action Outside)> pumps, Action<Exception> onFault,
+        PumpScheduling scheduling = PumpScheduling.Batch, Action<string>? onSchedulingRefused = null)
     {
+        _scheduling = scheduling;
+        _onSchedulingRefused = onSchedulingRefused;
         Subnet = subnet;
         Network = network;
         _tuns = tuns;
@@ -98,6 +105,9 @@ internal sealed class DataplaneSession
     private void RunPump(Action run, string direction)
     {
         Exception? failure = null;
+        var refused = PumpSchedulingPolicy.ApplyToCurrentThread(_scheduling);
+        if (refused is not null && Interlocked.Exchange(ref _schedulingReported, 1) == 0)
+            _onSchedulingRefused?.Invoke(refused);
         try
         {
             run();

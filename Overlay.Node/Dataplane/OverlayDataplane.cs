@@ -201,7 +201,8 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                             new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck).Run));
                     }
                 }
-                var session = new DataplaneSession(local.Subnet, network, tuns, udps, pumps, OnFault);
+                var session = new DataplaneSession(local.Subnet, network, tuns, udps, pumps, OnFault, _options.PumpScheduling,
+                    reason => _logger.LogWarning("{Reason}; the pumps keep the default scheduling policy", reason));
                 _table = tableRef;
                 Volatile.Write(ref _session, session);
                 session.Start();

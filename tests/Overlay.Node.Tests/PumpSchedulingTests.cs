@@ -1,0 +1,91 @@
+using System.Net;
+using Overlay.Actors.Addressing;
+using Overlay.Actors.Configuration;
+using Overlay.Hosting.Cli;
+using Overlay.Node.Dataplane;
+using Overlay.Node.Tun;
+using Overlay.Node.Udp;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>The pump threads' scheduling policy: SCHED_BATCH by default, SCHED_OTHER on request,
+/// as the kernel reports it for each pump thread (/proc/thread-self/stat).</summary>
+public class PumpSchedulingTests
+{
+    private const int SchedOther = 0;
+    private const int SchedBatch = 3;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+
+    [Theory]
+    [InlineData(PumpScheduling.Batch, SchedBatch)]
+    [InlineData(PumpScheduling.Normal, SchedOther)]
+    public void Applying_a_policy_sets_it_on_the_calling_thread_only(PumpScheduling scheduling, int expected)
+    {
+        int? seen = null;
+        string? refused = "not run";
+        var thread = new Thread(() =>
+        {
+            PumpSchedulingPolicy.ApplyToCurrentThread(PumpScheduling.Batch);
+            refused = PumpSchedulingPolicy.ApplyToCurrentThread(scheduling);
+            seen = PumpSchedulingPolicy.CurrentThreadPolicy();
+        });
+        thread.Start();
+        Assert.True(thread.Join(Wait));
+        Assert.Null(refused);
+        Assert.Equal(expected, seen);
+        Assert.Equal(SchedOther, PumpSchedulingPolicy.CurrentThreadPolicy()); // this thread kept its own
+    }
+
+    [Theory]
+    [InlineData(PumpScheduling.Batch, SchedBatch)]
+    [InlineData(PumpScheduling.Normal, SchedOther)]
+    public void Every_pump_thread_of_a_session_runs_with_the_sessions_policy(PumpScheduling scheduling, int expected)
+    {
+        var tun = new ChannelTunDevice("ovltest0", 1472);
+        var udp = new ChannelUdpNetwork().Bind(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 8285));
+        var policies = new System.Collections.Concurrent.ConcurrentBag<int?>();
+        // Each pump records its policy, then blocks until the session closes the device.
+        Action pump = () =>
+        {
+            policies.Add(PumpSchedulingPolicy.CurrentThreadPolicy());
+            while (tun.Read(new byte[2048]) > 0)
+            {
+            }
+        };
+        var session = new DataplaneSession(Ipv4Subnet.Parse("10.244.1.0/24"),
+            NetworkConfigParser.Parse("""{"Network":"10.244.0.0/16"}"""), [tun], [udp], [(pump, pump)], _ => { }, scheduling);
+        session.Start();
+        var deadline = DateTime.UtcNow + Wait;
+        while (policies.Count < 2 && DateTime.UtcNow < deadline)
+            Thread.Yield();
+        Assert.True(session.Stop());
+        Assert.Equal([expected, expected], policies.ToArray());
+    }
+
+    private static NodeSettings Bind(string flags, string? env = null)
+    {
+        var options = new NodeOptions();
+        var command = new System.CommandLine.RootCommand();
+        options.AddTo(command);
+        var result = command.Parse($"--seeds akka.tcp://overlay@192.0.2.10:4053 {flags}");
+        return options.Bind(result, new FixedUnderlayProbe("192.0.2.1"), name => name == "OVERLAY_PUMP_SCHEDULING" ? env : null);
+    }
+
+    [Fact]
+    public void The_flag_defaults_to_batch_and_follows_the_flag_then_the_environment()
+    {
+        Assert.Equal(PumpScheduling.Batch, Bind("").PumpScheduling);
+        Assert.Equal(PumpScheduling.Normal, Bind("--pump-scheduling normal").PumpScheduling);
+        Assert.Equal(PumpScheduling.Normal, Bind("", env: "normal").PumpScheduling);
+        Assert.Equal(PumpScheduling.Batch, Bind("--pump-scheduling batch", env: "normal").PumpScheduling);
+        Assert.Contains("pump-scheduling=batch", Bind("").Describe().ToLogLine());
+    }
+
+    [Fact]
+    public void A_bad_value_is_refused_naming_the_flag_and_the_value()
+    {
+        var e = Assert.Throws<SettingsException>(() => Bind("--pump-scheduling fifo"));
+        Assert.Contains("--pump-scheduling", e.Message);
+        Assert.Contains("fifo", e.Message);
+    }
+}
