@@ -11,8 +11,9 @@ namespace Overlay.Node.Dataplane;
 /// task running on its CPU; it runs when that task's slice ends or it sleeps. Every stage of a
 /// forwarding pipeline wakes the next (the TUN read wakes nothing, the UDP send wakes the peer's
 /// receiving pump, the TUN write wakes the application), and with the default policy each wake-up
-/// could preempt the stage that caused it in the middle of its batch. On the bench's two CPUs that
-/// was ~10% of single-stream throughput (A/B, 15 rounds each: 0.78x against 0.70x the kernel VXLAN).
+/// could preempt the stage that caused it in the middle of its batch. On the bench's two CPUs:
+/// single-stream throughput 0.78x against 0.70x the kernel VXLAN in a dev A/B (15 rounds each),
+/// 0.72x against 0.69x in full bench runs, and a lower ping RTT under the bench's load.
 /// The cost: on a CPU that is saturated, a pump may wait up to one scheduler slice (a few ms) to
 /// run. <see cref="Normal"/> is SCHED_OTHER, the policy every thread starts with.
 /// </remarks>
