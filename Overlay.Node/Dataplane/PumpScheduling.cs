@@ -12,8 +12,9 @@ namespace Overlay.Node.Dataplane;
 /// forwarding pipeline wakes the next (the TUN read wakes nothing, the UDP send wakes the peer's
 /// receiving pump, the TUN write wakes the application), and with the default policy each wake-up
 /// could preempt the stage that caused it in the middle of its batch. On the bench's two CPUs:
-/// single-stream throughput 0.78x against 0.70x the kernel VXLAN in a dev A/B (15 rounds each),
-/// 0.72x against 0.69x in full bench runs, and a lower ping RTT under the bench's load.
+/// single-stream 0.78x against 0.70x the kernel VXLAN in an interleaved dev A/B (15 rounds each), but
+/// within run-to-run noise in full bench runs (0.72x and 0.67x, against 0.69x before); ping RTT 254-289
+/// against 385-434 us, TCP 4 streams and UDP 64 B rates 11-23% higher in those runs.
 /// The cost: on a CPU that is saturated, a pump may wait up to one scheduler slice (a few ms) to
 /// run. <see cref="Normal"/> is SCHED_OTHER, the policy every thread starts with.
 /// </remarks>
