@@ -75,7 +75,7 @@ public sealed class OperationsLabFixture : IAsyncLifetime
             var text = new StringBuilder($"operations lab {Topology.Prefix}, run directory {RunDirectory}\n");
             foreach (var process in new[] { _seed }.Concat(_nodes).Where(p => p is not null))
             {
-                text.AppendLine($"===== {process!.Name} (PID {process.Pid}): {process.CommandLine}").AppendLine(process.Tail(80));
+                text.AppendLine($"===== {process!.Name} (PID {process.Pid}): {process.CommandLine}").AppendLine(process.TailWithoutHealthChecks(80));
             }
 
             output.WriteLine(text.ToString());

@@ -105,6 +105,18 @@ public sealed class ManagedProcess : IAsyncDisposable
         return string.Join('\n', lines.Skip(Math.Max(0, lines.Count - count)));
     }
 
+    /// <summary>The last <paramref name="count"/> lines that are not failed health checks (a node that is
+    /// not ready logs one every probe and would push its start-up out of a plain tail), with how many
+    /// such lines were left out: what a failure report shows of a process.</summary>
+    public string TailWithoutHealthChecks(int count = 80)
+    {
+        var lines = Lines;
+        var kept = lines.Where(l => !l.Contains("DefaultHealthCheckService", StringComparison.Ordinal)).ToList();
+        var omitted = lines.Count - kept.Count;
+        var tail = string.Join('\n', kept.Skip(Math.Max(0, kept.Count - count)));
+        return omitted == 0 ? tail : $"{tail}\n({omitted} failed health-check lines left out; the last: {lines.Last(l => l.Contains("DefaultHealthCheckService", StringComparison.Ordinal))})";
+    }
+
     /// <summary>Waits until a printed line satisfies <paramref name="predicate"/> and returns it;
     /// fails early when the process exits first.</summary>
     public async Task<string> WaitForLineAsync(string what, Func<string, bool> predicate, TimeSpan timeout)

@@ -192,7 +192,7 @@ public sealed class OverlayLabFixture : IAsyncLifetime
 
             string state = process.HasExited ? $"exited with {process.ExitCode}" : "running";
             text.AppendLine($"===== {process.Name} (PID {process.Pid}, {state}): {process.CommandLine}");
-            text.AppendLine(process.Tail(120));
+            text.AppendLine(process.TailWithoutHealthChecks(120));
         }
 
         try
