@@ -42,25 +42,7 @@ public static partial class PumpSchedulingPolicy
         if (SetScheduler(0, policy, ref param) == 0)
             return null;
         var errno = Marshal.GetLastPInvokeError();
-        return $"sched_setscheduler({(policy == SchedBatch ? "SCHED_BATCH" : "SCHED_OTHER")}) on thread {Environment.CurrentManagedThreadId} "
-            + $"(tid {GetTid()}): {Errno.Name(errno)}";
-    }
-
-    /// <summary>The calling thread's policy as the kernel reports it (field 41 of /proc/thread-self/stat),
-    /// or null where /proc says nothing: 0 SCHED_OTHER, 3 SCHED_BATCH.</summary>
-    public static int? CurrentThreadPolicy()
-    {
-        try
-        {
-            var stat = File.ReadAllText("/proc/thread-self/stat");
-            // Fields after the command name, which is in parentheses and may hold spaces.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return null;
-        }
+        return $"sched_setscheduler({(policy == SchedBatch ? "SCHED_BATCH" : "SCHED_OTHER")}) on thread {GetTid()}: {Errno.Name(errno)}";
     }
 
     [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]

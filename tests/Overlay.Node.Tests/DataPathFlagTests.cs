@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Net;
 using Overlay.Actors.Addressing;
 using Overlay.Hosting.Cli;
+using Overlay.Node.Dataplane;
 
 namespace Overlay.Node.Tests;
 
-/// <summary>The data path's flags: --offload on|off, --tun-queues N and their OVERLAY_* mirrors.</summary>
+/// <summary>The data path's flags: --offload on|off, --tun-queues N, --pump-scheduling batch|normal and their OVERLAY_* mirrors.</summary>
 public class DataPathFlagTests
 {
     private static NodeSettings Bind(string flags, string? env = null, string envName = "OVERLAY_OFFLOAD")
@@ -61,5 +62,23 @@ public class DataPathFlagTests
     {
         var e = Assert.Throws<SettingsException>(() => Bind("", env: "0", envName: "OVERLAY_TUN_QUEUES"));
         Assert.Equal("OVERLAY_TUN_QUEUES: not a whole number from 1 to 16: '0'", e.Message);
+    }
+
+    [Fact]
+    public void Pump_scheduling_is_batch_by_default_and_follows_the_flag_then_the_environment()
+    {
+        Assert.Equal(PumpScheduling.Batch, Bind("").PumpScheduling);
+        Assert.Equal(PumpScheduling.Normal, Bind("--pump-scheduling normal").PumpScheduling);
+        Assert.Equal(PumpScheduling.Normal, Bind("", env: "normal", envName: "OVERLAY_PUMP_SCHEDULING").PumpScheduling);
+        Assert.Equal(PumpScheduling.Batch, Bind("--pump-scheduling batch", env: "normal", envName: "OVERLAY_PUMP_SCHEDULING").PumpScheduling);
+        Assert.Contains("pump-scheduling=batch", Bind("").Describe().ToLogLine());
+    }
+
+    [Fact]
+    public void Pump_scheduling_rejects_other_values_naming_the_flag_and_the_value()
+    {
+        var e = Assert.Throws<SettingsException>(() => Bind("--pump-scheduling fifo"));
+        Assert.Contains("--pump-scheduling", e.Message);
+        Assert.Contains("fifo", e.Message);
     }
 }

@@ -33,4 +33,14 @@ internal static class NativeThreads
         }
         throw new TimeoutException($"thread {threadName} did not block within {timeout}");
     }
+
+    /// <summary>The calling thread's scheduling policy as the kernel reports it (field 41 of its stat
+    /// line): 0 SCHED_OTHER, 3 SCHED_BATCH.</summary>
+    public static int CurrentThreadPolicy()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        // Fields after the command name, which is in parentheses and may hold spaces, start at field 3.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using Overlay.Actors.Addressing;
 using Overlay.Actors.Configuration;
-using Overlay.Hosting.Cli;
 using Overlay.Node.Dataplane;
 using Overlay.Node.Tun;
 using Overlay.Node.Udp;
@@ -9,7 +8,8 @@ using Overlay.Node.Udp;
 namespace Overlay.Node.Tests;
 
 /// <summary>The pump threads' scheduling policy: SCHED_BATCH by default, SCHED_OTHER on request,
-/// as the kernel reports it for each pump thread (/proc/thread-self/stat).</summary>
+/// as the kernel reports it for each pump thread (/proc/thread-self/stat). The flag is in
+/// <see cref="DataPathFlagTests"/>.</summary>
 public class PumpSchedulingTests
 {
     private const int SchedOther = 0;
@@ -27,13 +27,13 @@ public class PumpSchedulingTests
         {
             PumpSchedulingPolicy.ApplyToCurrentThread(PumpScheduling.Batch);
             refused = PumpSchedulingPolicy.ApplyToCurrentThread(scheduling);
-            seen = PumpSchedulingPolicy.CurrentThreadPolicy();
+            seen = NativeThreads.CurrentThreadPolicy();
         });
         thread.Start();
         Assert.True(thread.Join(Wait));
         Assert.Null(refused);
         Assert.Equal(expected, seen);
-        Assert.Equal(SchedOther, PumpSchedulingPolicy.CurrentThreadPolicy()); // this thread kept its own
+        Assert.Equal(SchedOther, NativeThreads.CurrentThreadPolicy()); // this thread kept its own
     }
 
     [Theory]
@@ -43,11 +43,11 @@ public class PumpSchedulingTests
     {
         var tun = new ChannelTunDevice("ovltest0", 1472);
         var udp = new ChannelUdpNetwork().Bind(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 8285));
-        var policies = new System.Collections.Concurrent.ConcurrentBag<int?>();
+        var policies = new System.Collections.Concurrent.ConcurrentBag<int>();
         // Each pump records its policy, then blocks until the session closes the device.
         Action pump = () =>
         {
-            policies.Add(PumpSchedulingPolicy.CurrentThreadPolicy());
+            policies.Add(NativeThreads.CurrentThreadPolicy());
             while (tun.Read(new byte[2048]) > 0)
             {
             }
@@ -60,32 +60,5 @@ public class PumpSchedulingTests
             Thread.Yield();
         Assert.True(session.Stop());
         Assert.Equal([expected, expected], policies.ToArray());
-    }
-
-    private static NodeSettings Bind(string flags, string? env = null)
-    {
-        var options = new NodeOptions();
-        var command = new System.CommandLine.RootCommand();
-        options.AddTo(command);
-        var result = command.Parse($"--seeds akka.tcp://overlay@192.0.2.10:4053 {flags}");
-        return options.Bind(result, new FixedUnderlayProbe("192.0.2.1"), name => name == "OVERLAY_PUMP_SCHEDULING" ? env : null);
-    }
-
-    [Fact]
-    public void The_flag_defaults_to_batch_and_follows_the_flag_then_the_environment()
-    {
-        Assert.Equal(PumpScheduling.Batch, Bind("").PumpScheduling);
-        Assert.Equal(PumpScheduling.Normal, Bind("--pump-scheduling normal").PumpScheduling);
-        Assert.Equal(PumpScheduling.Normal, Bind("", env: "normal").PumpScheduling);
-        Assert.Equal(PumpScheduling.Batch, Bind("--pump-scheduling batch", env: "normal").PumpScheduling);
-        Assert.Contains("pump-scheduling=batch", Bind("").Describe().ToLogLine());
-    }
-
-    [Fact]
-    public void A_bad_value_is_refused_naming_the_flag_and_the_value()
-    {
-        var e = Assert.Throws<SettingsException>(() => Bind("--pump-scheduling fifo"));
-        Assert.Contains("--pump-scheduling", e.Message);
-        Assert.Contains("fifo", e.Message);
     }
 }

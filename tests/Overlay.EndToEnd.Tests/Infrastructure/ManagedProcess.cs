@@ -110,11 +110,11 @@ public sealed class ManagedProcess : IAsyncDisposable
     /// such lines were left out: what a failure report shows of a process.</summary>
     public string TailWithoutHealthChecks(int count = 80)
     {
-        var lines = Lines;
-        var kept = lines.Where(l => !l.Contains("DefaultHealthCheckService", StringComparison.Ordinal)).ToList();
-        var omitted = lines.Count - kept.Count;
+        var health = Lines.ToLookup(l => l.Contains("DefaultHealthCheckService", StringComparison.Ordinal));
+        var kept = health[false].ToList();
         var tail = string.Join('\n', kept.Skip(Math.Max(0, kept.Count - count)));
-        return omitted == 0 ? tail : $"{tail}\n({omitted} failed health-check lines left out; the last: {lines.Last(l => l.Contains("DefaultHealthCheckService", StringComparison.Ordinal))})";
+        var omitted = health[true].ToList();
+        return omitted.Count == 0 ? tail : $"{tail}\n({omitted.Count} failed health-check lines left out; the last: {omitted[^1]})";
     }
 
     /// <summary>Waits until a printed line satisfies <paramref name="predicate"/> and returns it;
