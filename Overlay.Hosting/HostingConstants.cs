@@ -13,4 +13,9 @@ public static class HostingConstants
 
     /// <summary>The warm-up's synthetic network (never persisted, never sent anywhere).</summary>
     public const string RegistryWarmUpNetConf = """{"Network":"10.244.0.0/16","SubnetLen":24}""";
+
+    /// <summary>How long one lookup of a required actor waits before it looks again (see
+    /// RequiredActorLookup): short, because a lookup that missed the registration waits out its
+    /// whole round; long enough that start-up, when actors register, costs a few rounds at most.</summary>
+    public static readonly TimeSpan ActorLookupRound = TimeSpan.FromMilliseconds(250);
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Overlay.Actors.Configuration;
 using Overlay.Actors.Leases;
+using Overlay.Hosting.Cluster;
 
 namespace Overlay.Seed;
 
@@ -23,7 +24,15 @@ public sealed partial class NetworkConfigurer(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var proxy = await registry.GetAsync(stoppingToken);
+        IActorRef proxy;
+        try
+        {
+            proxy = await registry.ResolveAsync(Timeout.InfiniteTimeSpan, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Overlay.Actors.Addressing;
 using Overlay.Actors.Leases;
+using Overlay.Hosting.Cluster;
 
 namespace Overlay.Hosting.Management;
 
@@ -78,10 +79,10 @@ public static class LeaseEndpoints
     {
         try
         {
-            var actor = await registry.GetAsync();
+            var actor = await registry.ResolveAsync(RegistryTimeout);
             return await actor.Ask<T>(message, RegistryTimeout);
         }
-        catch (AskTimeoutException)
+        catch (Exception ex) when (ex is AskTimeoutException or TimeoutException)
         {
             return null;
         }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Overlay.Actors.Node;
+using Overlay.Hosting.Cluster;
 
 namespace Overlay.Node.IpMasq;
 
@@ -91,11 +92,12 @@ public sealed partial class IpMasqService(
         NodeStatus status;
         try
         {
-            var actor = await node.GetAsync(cancellation);
+            var actor = await node.ResolveAsync(IpMasqConstants.StatusTimeout, cancellation);
             status = await actor.Ask<NodeStatus>(GetNodeStatus.Instance, IpMasqConstants.StatusTimeout, cancellation);
         }
-        catch (AskTimeoutException)
+        catch (Exception ex) when (ex is AskTimeoutException or TimeoutException)
         {
+            LogNoStatus(logger, IpMasqConstants.StatusTimeout.TotalSeconds, ex.Message);
             return;
         }
         if (status.Lease is not { } lease || status.Network is not { } network)
@@ -139,6 +141,10 @@ public sealed partial class IpMasqService(
 
     [LoggerMessage(EventId = 43, Level = LogLevel.Information, Message = "ip-masq: removed chains {NatChain} and {ForwardChain} and their jumps")]
     private static partial void LogRemoved(ILogger logger, string natChain, string forwardChain);
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning,
+        Message = "ip-masq: no status from the node actor within {Seconds}s ({Reason}); looking again")]
+    private static partial void LogNoStatus(ILogger logger, double seconds, string reason);
 
     [LoggerMessage(EventId = 44, Level = LogLevel.Error, Message = "ip-masq: removing the rules failed: {Error}")]
     private static partial void LogRemoveFailed(ILogger logger, string error);

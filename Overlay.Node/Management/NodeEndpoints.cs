@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Overlay.Actors.Node;
+using Overlay.Hosting.Cluster;
 using Overlay.Hosting.Management;
 using Overlay.Node.Dataplane;
 
@@ -45,9 +46,9 @@ public static class NodeEndpoints
     {
         try
         {
-            return await (await node.GetAsync()).Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout);
+            return await (await node.ResolveAsync(AskTimeout)).Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout);
         }
-        catch (AskTimeoutException)
+        catch (Exception ex) when (ex is AskTimeoutException or TimeoutException)
         {
             return null;
         }

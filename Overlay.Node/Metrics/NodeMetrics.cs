@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Hosting;
 using Overlay.Actors.Node;
+using Overlay.Hosting.Cluster;
 using Overlay.Hosting.Metrics;
 using Overlay.Node.Dataplane;
 
@@ -73,7 +74,7 @@ public sealed class NodeMetrics : IMetricsRefresher
     {
         try
         {
-            var node = await _node.GetAsync(cancellation).WaitAsync(StatusTimeout, cancellation);
+            var node = await _node.ResolveAsync(StatusTimeout, cancellation);
             Volatile.Write(ref _status, await node.Ask<NodeStatus>(GetNodeStatus.Instance, StatusTimeout, cancellation));
         }
         catch (Exception ex) when (ex is AskTimeoutException or TimeoutException or OperationCanceledException)

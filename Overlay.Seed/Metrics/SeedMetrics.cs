@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Hosting;
 using Overlay.Actors.Leases;
+using Overlay.Hosting.Cluster;
 using Overlay.Hosting.Metrics;
 
 namespace Overlay.Seed.Metrics;
@@ -72,7 +73,7 @@ public sealed class SeedMetrics : IMetricsRefresher
     {
         try
         {
-            var registry = await _registry.GetAsync(cancellation).WaitAsync(SnapshotTimeout, cancellation);
+            var registry = await _registry.ResolveAsync(SnapshotTimeout, cancellation);
             var snapshot = await registry.Ask<LeaseSnapshot>(GetLeaseSnapshot.Instance, SnapshotTimeout, cancellation);
             Apply(snapshot);
             Volatile.Write(ref _registryUp, 1);
