@@ -33,7 +33,9 @@ public static class RequiredActorLookup
             round.CancelAfter(left < HostingConstants.ActorLookupRound ? left : HostingConstants.ActorLookupRound);
             try
             {
+#pragma warning disable RS0030 // the one sanctioned caller: every round is bounded
                 return await actor.GetAsync(round.Token).ConfigureAwait(false);
+#pragma warning restore RS0030
             }
             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
             {

@@ -63,7 +63,7 @@ public sealed class BenchMember : IAsyncDisposable
         var app = builder.Build();
         await app.StartAsync();
         var system = app.Services.GetRequiredService<ActorSystem>();
-        var proxy = await app.Services.GetRequiredService<ActorRegistry>().GetAsync<LeaseRegistryActor>();
+        var proxy = await app.Services.GetRequiredService<IRequiredActor<LeaseRegistryActor>>().ResolveAsync(BenchConstants.FormTimeout);
         var self = Akka.Cluster.Cluster.Get(system);
         var target = join is not null ? Address.Parse(join) : self.SelfAddress;
         await self.JoinAsync(target).WaitAsync(BenchConstants.FormTimeout);

@@ -59,7 +59,7 @@ public sealed class ClusterMember : IAsyncDisposable
         var host = builder.Build();
         await host.StartAsync();
         var system = host.Services.GetRequiredService<ActorSystem>();
-        var proxy = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<LeaseRegistryActor>();
+        var proxy = await host.Services.GetRequiredService<IRequiredActor<LeaseRegistryActor>>().ResolveAsync(TimeSpan.FromSeconds(30));
         var member = new ClusterMember(host, system, proxy);
         var self = Akka.Cluster.Cluster.Get(system);
         var target = seedAddress is not null ? Akka.Actor.Address.Parse(seedAddress) : joinTo?.Address ?? self.SelfAddress;
