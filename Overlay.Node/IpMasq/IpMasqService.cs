@@ -142,10 +142,10 @@ public sealed partial class IpMasqService(
     [LoggerMessage(EventId = 43, Level = LogLevel.Information, Message = "ip-masq: removed chains {NatChain} and {ForwardChain} and their jumps")]
     private static partial void LogRemoved(ILogger logger, string natChain, string forwardChain);
 
+    [LoggerMessage(EventId = 44, Level = LogLevel.Error, Message = "ip-masq: removing the rules failed: {Error}")]
+    private static partial void LogRemoveFailed(ILogger logger, string error);
+
     [LoggerMessage(EventId = 45, Level = LogLevel.Warning,
         Message = "ip-masq: no status from the node actor within {Seconds}s ({Reason}); looking again")]
     private static partial void LogNoStatus(ILogger logger, double seconds, string reason);
-
-    [LoggerMessage(EventId = 44, Level = LogLevel.Error, Message = "ip-masq: removing the rules failed: {Error}")]
-    private static partial void LogRemoveFailed(ILogger logger, string error);
 }
