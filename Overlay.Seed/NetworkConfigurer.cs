@@ -24,15 +24,7 @@ public sealed partial class NetworkConfigurer(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        IActorRef proxy;
-        try
-        {
-            proxy = await registry.ResolveAsync(Timeout.InfiniteTimeSpan, stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
+        var proxy = await registry.ResolveAsync(Timeout.InfiniteTimeSpan, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
