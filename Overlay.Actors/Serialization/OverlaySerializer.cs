@@ -52,7 +52,8 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
 
     private static readonly JsonSerializerOptions Options = new()
     {
-        Converters = { new Ipv4SubnetConverter(), new IpAddressConverter(), new JsonStringEnumConverter() },
+        // LeaseEndReasonConverter before the general enum converter: the first that can convert a type wins.
+        Converters = { new Ipv4SubnetConverter(), new IpAddressConverter(), new LeaseEndReasonConverter(), new JsonStringEnumConverter() },
     };
 
     /// <summary>Every type this serializer handles, for registration and round-trip tests.</summary>
