@@ -16,7 +16,8 @@ namespace Overlay.Node;
 /// <param name="PublicIp">Underlay address peers send to.</param>
 /// <param name="Interface">Underlay interface (its MTU sets the TUN MTU).</param>
 /// <param name="UnderlayMtu">MTU of <paramref name="Interface"/>.</param>
-/// <param name="Port">UDP port (flannel's 8285).</param>
+/// <param name="Port">UDP port given by --port, overriding the network config's Backend.Port; null (the
+/// default) follows Backend.Port, as flannel does. Either way the lease records the port bound.</param>
 /// <param name="SubnetFile">subnet.env path.</param>
 /// <param name="TunName">TUN device name.</param>
 /// <param name="RequestedSubnet">FLANNEL_SUBNET of the existing subnet.env, asked for first.</param>
@@ -34,7 +35,7 @@ public sealed record NodeSettings(
     IPAddress PublicIp,
     string Interface,
     int UnderlayMtu,
-    int Port,
+    int? Port,
     string SubnetFile,
     string TunName,
     Ipv4Subnet? RequestedSubnet,
@@ -54,7 +55,7 @@ public sealed record NodeSettings(
         .Add("cluster-address", Cluster.SelfAddress)
         .Add("seeds", string.Join(",", Cluster.Seeds))
         .Add("public-ip", PublicIp)
-        .Add("port", Port)
+        .Add("port", Port is { } port ? $"{port} (--port overrides Backend.Port)" : "Backend.Port of the network config")
         .Add("iface", $"{Interface} (MTU {UnderlayMtu})")
         .Add("tun-name", TunName)
         .Add("subnet-file", SubnetFile)
@@ -87,7 +88,7 @@ public sealed class NodeOptions
     { Description = "Underlay interface [env OVERLAY_IFACE; default: interface of the default route, or of --public-ip]" };
     /// <summary>--port.</summary>
     public Option<string?> Port { get; } = new("--port")
-    { Description = "UDP port [env OVERLAY_PORT; default 8285]" };
+    { Description = "UDP port of the data path, overriding the network config's Backend.Port (flannel nodes keep sending to Backend.Port) [env OVERLAY_PORT; default: Backend.Port]" };
     /// <summary>--subnet-file.</summary>
     public Option<string?> SubnetFile { get; } = new("--subnet-file")
     { Description = "subnet.env for the CNI plugin [env OVERLAY_SUBNET_FILE; default /run/flannel/subnet.env]" };
@@ -133,7 +134,7 @@ public sealed class NodeOptions
     /// <summary>--tun-queues.</summary>
     public Option<string?> TunQueues { get; } = new("--tun-queues")
     {
-        Description = "TUN queues (IFF_MULTI_QUEUE), each with its own UDP socket on --port (SO_REUSEPORT) and its own pair of pump threads; "
+        Description = "TUN queues (IFF_MULTI_QUEUE), each with its own UDP socket on the data path's port (SO_REUSEPORT) and its own pair of pump threads; "
             + $"the kernel keeps each flow on one queue. More than 1 only pays on nodes with many cores and many peers [env OVERLAY_TUN_QUEUES; 1..{Dataplane.DataplaneConstants.MaxTunQueues}; default 1]",
     };
 
@@ -180,7 +181,8 @@ public sealed class NodeOptions
         var nodeName = flags.String(NodeName, Dns.GetHostName(), "OVERLAY_NODE_NAME");
         var clusterHost = flags.String(ClusterIp, publicIp.ToString(), "OVERLAY_CLUSTER_IP");
         var clusterPort = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true, "OVERLAY_CLUSTER_PORT");
-        var port = flags.Port(Port, 8285, allowZero: false, "OVERLAY_PORT");
+        // Unset follows the network config's Backend.Port, which the registry fills into the lease.
+        int? port = flags.Raw(Port, "OVERLAY_PORT").Value is null ? null : flags.Port(Port, 0, allowZero: false, "OVERLAY_PORT");
         var sourceCheck = flags.Choice(SourceCheck, "on", ["on", "off"], "OVERLAY_SOURCE_CHECK") == "on";
         var management = new ManagementSettings(
             flags.String(ManagementHost, "127.0.0.1", "OVERLAY_MANAGEMENT_HOST"),

@@ -44,7 +44,6 @@ readonly NODE_DLL="$REPO_ROOT/Overlay.Node/bin/$CONFIG/net10.0/overlay-node.dll"
 readonly SEED_ADDR=192.0.2.10
 readonly SEED_PORT=4053
 readonly MGMT_PORT=8558
-readonly UDP_PORT=8285
 readonly IPERF_PORT=5201
 readonly READY_TIMEOUT=120        # s until a process answers /health/ready
 readonly MESH_TIMEOUT=60          # s until the overlay pairs ping each other
@@ -138,7 +137,7 @@ start_node() {
     local i=$1 offload=$2 dir="$RUN_DIR/h$1"
     mkdir -p "$dir"
     ip netns exec "$(ns "h$i")" dotnet "$NODE_DLL" --seeds "akka.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
-        --public-ip "192.0.2.$(( 10 + i ))" --iface eth0 --port "$UDP_PORT" --subnet-file "$dir/subnet.env" \
+        --public-ip "192.0.2.$(( 10 + i ))" --iface eth0 --subnet-file "$dir/subnet.env" \
         --node-name "$PREFIX-h$i" --management-host 127.0.0.1 --management-port "$MGMT_PORT" \
         --offload "$offload" > "$dir/node.log" 2>&1 < /dev/null &
     NODE_PID[$i]=$!

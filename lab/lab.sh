@@ -22,7 +22,6 @@ readonly NODE_DLL="$REPO_ROOT/Overlay.Node/bin/$CONFIG/net10.0/overlay-node.dll"
 readonly SEED_ADDR=192.0.2.10          # lab/topology.sh: seed at .10, host N at .(10+N)
 readonly SEED_PORT=4053
 readonly MGMT_PORT=8558
-readonly UDP_PORT=8285
 readonly READY_TIMEOUT=120             # seconds until a process answers /health/ready 200
 readonly MESH_TIMEOUT=60               # seconds until every node routes to every other
 readonly STOP_TIMEOUT=20               # seconds between SIGTERM and SIGKILL
@@ -137,7 +136,7 @@ start_node() {
     mkdir -p "$dir"
     ip netns exec "$PREFIX-h$i" dotnet "$NODE_DLL" \
         --seeds "akka.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
-        --public-ip "192.0.2.$(( 10 + i ))" --iface eth0 --port "$UDP_PORT" \
+        --public-ip "192.0.2.$(( 10 + i ))" --iface eth0 \
         --subnet-file "$dir/subnet.env" \
         --node-name "$PREFIX-h$i" \
         --management-host 127.0.0.1 --management-port "$MGMT_PORT" \

@@ -28,10 +28,17 @@ public interface ILeaseEvent : IOverlayMessage
 public sealed record ConfigureNetwork(NetworkConfig Config) : ILeaseRegistryCommand;
 
 /// <summary>Asks for a lease: this node's existing one (same node name or public IP), else
-/// <paramref name="RequestedSubnet"/> if free and valid, else a free subnet.</summary>
+/// <paramref name="RequestedSubnet"/> if free and valid, else a free subnet. <paramref name="Port"/>
+/// is the UDP port the node will bind; <see cref="FollowBackendPort"/> (0) asks the registry to put
+/// the network config's Backend.Port in the lease, which the node then binds.</summary>
 public sealed record AcquireLease(
     string NodeName, IPAddress PublicIp, int Port, Ipv4Subnet? RequestedSubnet, string MemberAddress)
-    : ILeaseRegistryCommand;
+    : ILeaseRegistryCommand
+{
+    /// <summary>The <see cref="Port"/> that means "Backend.Port of the network config". Registries
+    /// from before this value had a meaning reject it ("needs a port in 1..65535").</summary>
+    public const int FollowBackendPort = 0;
+}
 
 /// <summary>Extends the holder's lease by the TTL.</summary>
 public sealed record RenewLease(string NodeName, Ipv4Subnet Subnet) : ILeaseRegistryCommand;

@@ -169,9 +169,11 @@ public sealed class LeaseRegistryState
             return Reply(new LeaseRequestRejected("AcquireLease needs a node name"));
         if (request.PublicIp is null)
             return Reply(new LeaseRequestRejected($"AcquireLease for {request.NodeName} needs a public IP"));
-        if (request.Port is < 1 or > OverlayConstants.MaxPort)
+        if (request.Port is < AcquireLease.FollowBackendPort or > OverlayConstants.MaxPort)
             return Reply(new LeaseRequestRejected(
-                $"AcquireLease for {request.NodeName} needs a port in 1..{OverlayConstants.MaxPort}: {request.Port}"));
+                $"AcquireLease for {request.NodeName} needs a port in 1..{OverlayConstants.MaxPort} (or 0 for Backend.Port): {request.Port}"));
+        // The lease records the port the node binds: Backend.Port unless the node overrides it.
+        var port = request.Port == AcquireLease.FollowBackendPort ? network.Backend.Port : request.Port;
 
         // flannel's order: the lease this node holds (by name, then by public IP), then the subnet
         // it asks for if valid and free, then the allocator's pick.
@@ -184,7 +186,7 @@ public sealed class LeaseRegistryState
             return Reply(new LeaseRequestRejected(
                 $"out of subnets in {network.Network} (SubnetMin {network.SubnetMin.NetworkAddress} .. SubnetMax {network.SubnetMax.NetworkAddress})"));
 
-        var lease = new Lease(granted, request.NodeName, request.PublicIp, request.Port, expiresAt, Version + 1,
+        var lease = new Lease(granted, request.NodeName, request.PublicIp, port, expiresAt, Version + 1,
             request.MemberAddress ?? "");
         return new RegistryDecision(new LeaseAcquired(lease, network), [new LeaseGranted(lease)]);
     }

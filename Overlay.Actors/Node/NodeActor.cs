@@ -138,7 +138,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     }
 
     private void SendAcquire(Ipv4Subnet? requested) =>
-        _registry.Tell(new AcquireLease(_identity.NodeName, _identity.PublicIp, _identity.Port, requested,
+        _registry.Tell(new AcquireLease(_identity.NodeName, _identity.PublicIp, _identity.Port ?? AcquireLease.FollowBackendPort, requested,
             Cluster.Get(Context.System).SelfAddress.ToString()));
 
     private void OnLeaseAcquired(LeaseAcquired acquired)
@@ -156,6 +156,9 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         _network = acquired.Network;
         _log.Info("Lease {0} acquired (expires {1:u}){2}", _lease.Subnet, _lease.ExpiresAt,
             previous is not null && previous.Subnet != _lease.Subnet ? $", replacing {previous.Subnet}" : "");
+        if (_lease.Port != _network.Backend.Port)
+            _log.Warning("UDP port {0} (--port) is not the network's Backend.Port {1}: Overlay peers send to the lease's port, "
+                + "flannel nodes to Backend.Port", _lease.Port, _network.Backend.Port);
         StartDataplaneIfLeased();
         ScheduleRenewal();
         if (_subscriber.IsNobody())

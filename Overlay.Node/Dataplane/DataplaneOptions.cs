@@ -14,7 +14,7 @@ public sealed record DataplaneOptions
     public int UnderlayMtu { get; init; } = DataplaneConstants.DefaultUnderlayMtu;
 
     /// <summary>Address the UDP socket binds to (flannel binds the --iface address); the port is
-    /// the network config's Backend.Port. 0.0.0.0 by default.</summary>
+    /// the lease's: the network config's Backend.Port unless --port overrides it. 0.0.0.0 by default.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Any;
 
     /// <summary>Where subnet.env is written; /run/flannel/subnet.env by default.</summary>

@@ -12,8 +12,8 @@ using Overlay.Node.Udp;
 namespace Overlay.Node.Dataplane;
 
 /// <summary>
-/// The flannel-UDP data path behind <see cref="IDataplane"/>: a TUN device, a UDP socket on
-/// Backend.Port and two pump threads (<see cref="InsidePump"/>, <see cref="OutsidePump"/>) reading a
+/// The flannel-UDP data path behind <see cref="IDataplane"/>: a TUN device, a UDP socket on the
+/// lease's port (Backend.Port unless --port overrides it) and two pump threads (<see cref="InsidePump"/>, <see cref="OutsidePump"/>) reading a
 /// <see cref="ForwardingTable"/> that <see cref="SetPeer"/>/<see cref="RemovePeer"/> replace
 /// atomically. Devices come from the injected factories, so tests run it over in-memory fakes and
 /// overlay-node over Linux ones (<see cref="CreateLinux"/>). Peers set before <see cref="Start"/> are
@@ -159,7 +159,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                 _linkConfigurator.Configure(tun.Name, tunAddress, mtu, network.Network);
                 for (var q = 1; q < _options.TunQueues; q++)
                     tuns.Add(_tunFactory(tun.Name, mtu, tun));
-                // The port this node advertised in its lease (peers send there); flannel's Backend.Port by default.
+                // The port in this node's lease (peers send there): Backend.Port, unless --port overrides it.
                 var endpoint = new IPEndPoint(_options.BindAddress, local.Port);
                 for (var q = 0; q < tuns.Count; q++)
                     udps.Add(_udpFactory(endpoint));

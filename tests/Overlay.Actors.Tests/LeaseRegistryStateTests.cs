@@ -138,6 +138,21 @@ public class LeaseRegistryStateTests
     }
 
     [Fact]
+    public void A_node_without_a_port_of_its_own_gets_the_networks_backend_port_in_its_lease()
+    {
+        var config = NetworkConfigParser.Parse("""{"Network":"10.244.0.0/16","Backend":{"Type":"udp","Port":8300}}""");
+        var state = Configured(config);
+
+        (state, var following) = state.Run(Acquire("a", "192.0.2.1", port: AcquireLease.FollowBackendPort));
+        Assert.Equal(8300, Granted(following).Port);
+        Assert.Equal(8300, Assert.IsType<LeaseGranted>(Assert.Single(following.Events)).Lease.Port);
+
+        // An explicit port (--port) is what the node binds, so it is what the lease records.
+        (_, var overriding) = state.Run(Acquire("b", "192.0.2.2", port: 9000));
+        Assert.Equal(9000, Granted(overriding).Port);
+    }
+
+    [Fact]
     public void Same_public_ip_under_a_new_name_takes_over_that_lease_like_flannel()
     {
         var state = Configured();
@@ -220,8 +235,8 @@ public class LeaseRegistryStateTests
 
     [Theory]
     [InlineData("", "192.0.2.1", 8285, "AcquireLease needs a node name")]
-    [InlineData("a", "192.0.2.1", 0, "AcquireLease for a needs a port in 1..65535: 0")]
-    [InlineData("a", "192.0.2.1", 70000, "AcquireLease for a needs a port in 1..65535: 70000")]
+    [InlineData("a", "192.0.2.1", -1, "AcquireLease for a needs a port in 1..65535 (or 0 for Backend.Port): -1")]
+    [InlineData("a", "192.0.2.1", 70000, "AcquireLease for a needs a port in 1..65535 (or 0 for Backend.Port): 70000")]
     public void Malformed_acquire_is_rejected(string node, string ip, int port, string reason)
     {
         var decision = Configured().Process(Acquire(node, ip, port: port), T0, Settings);

@@ -8,7 +8,9 @@ namespace Overlay.EndToEnd.Tests;
 /// <summary>
 /// A lab of its own for the operations tests (its own namespaces, seed and two nodes, pods behind
 /// both) because it runs the nodes with flags the shared lab does not use: host 1 with --ip-masq
-/// (and a 1s --iptables-resync so that a restored rule is seen quickly), host 2 without.
+/// (and a 1s --iptables-resync so that a restored rule is seen quickly), host 2 without; and its
+/// net-conf.json sets Backend.Port to <see cref="BackendPort"/>, not flannel's 8285, with no --port on
+/// the nodes, so they must take their UDP port from the network config.
 /// Started lazily by the first test; disposal ends only its own processes, by PID, and deletes its
 /// namespaces, also after failures. Not thread-safe: the tests run one at a time.
 /// </summary>
@@ -19,6 +21,9 @@ public sealed class OperationsLabFixture : IAsyncLifetime
 
     /// <summary>The host that does not.</summary>
     public const int PlainHost = 2;
+
+    /// <summary>Backend.Port of this lab's net-conf.json.</summary>
+    public const int BackendPort = 8300;
 
     private readonly ManagedProcess?[] _nodes = new ManagedProcess?[3];
     private Task? _start;
@@ -156,6 +161,9 @@ public sealed class OperationsLabFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(RunDirectory);
         await Topology.UpAsync(2);
+        var netConf = Path.Combine(RunDirectory, "net-conf.json");
+        await File.WriteAllTextAsync(netConf,
+            $$$"""{"Network": "{{{EndToEndConstants.OverlayNetwork}}}", "Backend": {"Type": "udp", "Port": {{{BackendPort}}}}}""");
         _seed = ManagedProcess.Start(
             "seed",
             Topology.Seed,
@@ -165,6 +173,7 @@ public sealed class OperationsLabFixture : IAsyncLifetime
                 "--cluster-ip", Topology.SeedAddress,
                 "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
                 "--data-dir", Path.Combine(RunDirectory, "seed"),
+                "--net-config-path", netConf,
             ],
             Path.Combine(RunDirectory, "seed", "seed.log"));
         var seedApi = new ManagementClient(Topology.Seed);

@@ -8,7 +8,8 @@ namespace Overlay.EndToEnd.Tests;
 /// <summary>
 /// The node's operator surface in a real lab: --ip-masq (a pod reaching the underlay arrives with
 /// its host's address, without the flag with its own; rules restored when deleted and removed on
-/// SIGTERM), /metrics with pinned names counting real traffic, and `show lease` / `show peers`.
+/// SIGTERM), /metrics with pinned names counting real traffic, `show lease` / `show peers`, and the
+/// data path on the network config's Backend.Port (8300 in this lab) without a --port.
 /// </summary>
 public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutputHelper output) : IClassFixture<OperationsLabFixture>
 {
@@ -113,7 +114,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         var lease = (await OperationsLabFixture.NodeCliAsync(ns, "show", "lease")).EnsureSuccess().Stdout;
         output.WriteLine(lease);
         Assert.Matches($@"(?m)^subnet:\s+{Regex.Escape(own)}$", lease);
-        Assert.Matches($@"(?m)^public endpoint:\s+{Regex.Escape(Topology.HostAddress(OperationsLabFixture.MasqHost))}:8285$", lease);
+        Assert.Matches($@"(?m)^public endpoint:\s+{Regex.Escape(Topology.HostAddress(OperationsLabFixture.MasqHost))}:{OperationsLabFixture.BackendPort}$", lease);
         Assert.Matches(@"(?m)^expires:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in \d+h\d\dm\)$", lease);
 
         var peers = (await OperationsLabFixture.NodeCliAsync(ns, "show", "peers", "--endpoint", $"http://127.0.0.1:{EndToEndConstants.ManagementPort}"))
@@ -121,7 +122,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         output.WriteLine(peers);
         var lines = peers.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^PEER-SUBNET\s{2,}NODE\s{2,}ENDPOINT\s{2,}INSTALLED\s{2,}TX-PACKETS\s{2,}TX-BYTES\s{2,}RX-PACKETS\s{2,}RX-BYTES$", lines[0]);
-        Assert.Matches($@"^{Regex.Escape(peer)}\s+{Regex.Escape(lab.Topology.Host(OperationsLabFixture.PlainHost))}\s+{Regex.Escape(Topology.HostAddress(OperationsLabFixture.PlainHost))}:8285\s+yes\s+\d+\s+\d+(\.\d\d)? [KMG]?i?B\s+\d+\s+\d+(\.\d\d)? [KMG]?i?B$", lines[1]);
+        Assert.Matches($@"^{Regex.Escape(peer)}\s+{Regex.Escape(lab.Topology.Host(OperationsLabFixture.PlainHost))}\s+{Regex.Escape(Topology.HostAddress(OperationsLabFixture.PlainHost))}:{OperationsLabFixture.BackendPort}\s+yes\s+\d+\s+\d+(\.\d\d)? [KMG]?i?B\s+\d+\s+\d+(\.\d\d)? [KMG]?i?B$", lines[1]);
         Assert.StartsWith($"local {own} in {EndToEndConstants.OverlayNetwork}, device {EndToEndConstants.TunName} mtu 1472, data path running", lines[2]);
 
         var json = JsonDocument.Parse((await OperationsLabFixture.NodeCliAsync(ns, "show", "peers", "--json")).EnsureSuccess().Stdout).RootElement;
@@ -138,6 +139,40 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
             "--iface", EndToEndConstants.UnderlayInterface, "--ip-masq")).EnsureSuccess().Stdout;
         Assert.Matches(@"(?m)^ip-masq\s+on$", check);
         Assert.Matches($@"(?m)^public-ip\s+{Regex.Escape(Topology.HostAddress(OperationsLabFixture.MasqHost))}$", check);
+    });
+
+    [RootFact(Tools = ["tcpdump", "ss"])]
+    public Task Without_port_the_nodes_bind_advertise_and_carry_pod_traffic_on_the_networks_backend_port() => lab.RunAsync(output, async () =>
+    {
+        const int port = OperationsLabFixture.BackendPort;
+        foreach (var i in new[] { OperationsLabFixture.MasqHost, OperationsLabFixture.PlainHost })
+        {
+            Assert.Equal(port, (await lab.NodeApi(i).GetLeaseAsync()).Port);
+            var sockets = (await CommandRunner.RunInAsync(lab.Topology.Host(i), "ss", ["-H", "-u", "-l", "-n"])).EnsureSuccess().Stdout;
+            output.WriteLine($"h{i} UDP sockets:\n{sockets}");
+            Assert.Matches($@"(?m)^\S+\s+\d+\s+\d+\s+\S+:{port}\s", sockets);
+            Assert.DoesNotMatch($@":{EndToEndConstants.OverlayUdpPort}\s", sockets);
+        }
+
+        // Pod to pod across the hosts, seen on the receiving host's underlay as UDP to Backend.Port.
+        var from = lab.Topology.Pod(OperationsLabFixture.MasqHost);
+        var to = lab.Subnet(OperationsLabFixture.PlainHost).PodAddress.ToString();
+        var receiver = lab.Topology.Host(OperationsLabFixture.PlainHost);
+        var capture = CommandRunner.RunInAsync(receiver, "tcpdump",
+            ["-n", "-l", "-c", "1", "-i", EndToEndConstants.UnderlayInterface,
+             $"udp and src host {Topology.HostAddress(OperationsLabFixture.MasqHost)} and dst port {port}"], TimeSpan.FromSeconds(60));
+        await Poll.UntilAsync($"tcpdump in {receiver} to see a datagram to port {port}", TimeSpan.FromSeconds(45), async () =>
+        {
+            if (capture.IsCompleted)
+            {
+                return null;
+            }
+
+            var ping = await OverlayLabFixture.PingAsync(from, to, count: 1, waitSeconds: 1);
+            return ping.Succeeded ? "ping answered, no datagram captured yet" : "no answer yet: " + ping.Output.Trim();
+        });
+        output.WriteLine((await capture).EnsureSuccess().Stdout);
+        Assert.True((await OverlayLabFixture.PingAsync(from, to, count: 3, waitSeconds: 2, "-i", "0.2")).Succeeded, $"{from} -> {to} over port {port}");
     });
 
     /// <summary>Starts tcpdump in the seed's namespace for one ICMP echo request to the seed, pings

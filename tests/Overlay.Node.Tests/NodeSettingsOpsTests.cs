@@ -31,6 +31,19 @@ public sealed class NodeSettingsOpsTests
         Assert.Null(settings.Management.Token);
     }
 
+    [Fact]
+    public void Without_port_the_node_follows_the_networks_backend_port_and_port_overrides_it()
+    {
+        var following = Bind([]);
+        Assert.Null(following.Port);
+        Assert.Contains("port=Backend.Port of the network config", following.Describe().ToLogLine());
+
+        var overridden = Bind(["--port", "8300"]);
+        Assert.Equal(8300, overridden.Port);
+        Assert.Contains("port=8300 (--port overrides Backend.Port)", overridden.Describe().ToLogLine());
+        Assert.Equal(8400, Bind([], new Dictionary<string, string?> { ["OVERLAY_PORT"] = "8400" }).Port);
+    }
+
     [Theory]
     [InlineData(new[] { "--ip-masq" }, true)]
     [InlineData(new[] { "--ip-masq", "true" }, true)]
@@ -65,6 +78,8 @@ public sealed class NodeSettingsOpsTests
     [InlineData("--ip-masq", "maybe", "--ip-masq")]
     [InlineData("--iptables-resync", "often", "often")]
     [InlineData("--log-level", "loud", "--log-level")]
+    [InlineData("--port", "0", "--port")]
+    [InlineData("--port", "70000", "--port")]
     public void Bad_values_name_the_flag_and_the_value(string flag, string value, string named)
     {
         var error = Assert.Throws<SettingsException>(() => Bind([flag, value]));

@@ -23,8 +23,8 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
     private static Lease LeaseOf(Ipv4Subnet subnet, string node, string ip, long version, TimeSpan? ttl = null) =>
         new(subnet, node, IPAddress.Parse(ip), 8285, DateTimeOffset.UtcNow + (ttl ?? TimeSpan.FromHours(24)), version, "");
 
-    private IActorRef StartNode(Ipv4Subnet? requested = null) =>
-        Sys.ActorOf(NodeActor.Props(new NodeIdentity("me", IPAddress.Parse("192.0.2.5"), 8285, requested,
+    private IActorRef StartNode(Ipv4Subnet? requested = null, int? port = 8285) =>
+        Sys.ActorOf(NodeActor.Props(new NodeIdentity("me", IPAddress.Parse("192.0.2.5"), port, requested,
             TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30)), _registry.Ref, _dataplane), "node");
 
     /// <summary>Answers the node's acquire with <paramref name="lease"/>.</summary>
@@ -50,6 +50,16 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("me", acquire.NodeName);
         _registry.Reply(new LeaseAcquired(LeaseOf(Mine, "me", "192.0.2.5", 2), Network));
         AwaitAssert(() => Assert.Contains("start " + Mine, _dataplane.Calls));
+    }
+
+    [Fact]
+    public void Without_a_port_of_its_own_it_asks_for_backend_port_and_binds_the_port_its_lease_records()
+    {
+        StartNode(port: null);
+        Assert.Equal(AcquireLease.FollowBackendPort, _registry.ExpectMsg<AcquireLease>().Port);
+        _registry.Reply(new LeaseAcquired(LeaseOf(Mine, "me", "192.0.2.5", 2) with { Port = 8300 },
+            Network with { Backend = Network.Backend with { Port = 8300 } }));
+        AwaitAssert(() => Assert.Equal(8300, _dataplane.Started?.Port));
     }
 
     [Fact]

@@ -18,6 +18,9 @@ internal sealed class RecordingDataplane : IDataplane
 
     public bool FailNextStart { get; set; }
 
+    /// <summary>The lease of the last successful <see cref="Start"/>.</summary>
+    public Lease? Started { get; private set; }
+
     public event Action<Exception>? Faulted;
 
     public void Start(Lease local, NetworkConfig network)
@@ -28,6 +31,7 @@ internal sealed class RecordingDataplane : IDataplane
             Calls.Enqueue("start-failed " + local.Subnet);
             throw new IOException($"failed to open /dev/net/tun for {local.Subnet}: EPERM");
         }
+        Started = local;
         Calls.Enqueue("start " + local.Subnet);
     }
 

@@ -18,7 +18,7 @@ internal static class EndToEndConstants
     /// <summary>The seed's Akka remoting port (overlay-seed default).</summary>
     public const int SeedClusterPort = 4053;
 
-    /// <summary>The overlay UDP port: flannel's udp backend default, on both ends.</summary>
+    /// <summary>The overlay UDP port: the default net-conf's Backend.Port (flannel's udp default), which the nodes follow.</summary>
     public const int OverlayUdpPort = 8285;
 
     /// <summary>Management HTTP port of both processes, on 127.0.0.1 inside each namespace.</summary>

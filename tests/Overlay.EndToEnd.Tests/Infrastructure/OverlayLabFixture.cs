@@ -103,7 +103,6 @@ public sealed class OverlayLabFixture : IAsyncLifetime
                 "--seeds", $"akka.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
                 "--public-ip", Topology.HostAddress(i),
                 "--iface", EndToEndConstants.UnderlayInterface,
-                "--port", EndToEndConstants.OverlayUdpPort.ToString(CultureInfo.InvariantCulture),
                 "--subnet-file", SubnetFile(i),
                 "--node-name", Topology.Host(i),
                 "--management-host", "127.0.0.1",
