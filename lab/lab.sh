@@ -70,7 +70,9 @@ read_state() {
 
 ensure_packages() {
     local missing=() tool package
-    for tool in ip:iproute2 ping:iputils-ping curl:curl; do
+    # The pods are attached by Debian's CNI plugins (lab/topology.sh pod), whose masquerading and
+    # the nodes' --ip-masq need iptables.
+    for tool in ip:iproute2 ping:iputils-ping curl:curl iptables:iptables /usr/lib/cni/bridge:containernetworking-plugins; do
         package=${tool#*:}; tool=${tool%%:*}
         command -v "$tool" >/dev/null 2>&1 || missing+=("$package")
     done
@@ -136,7 +138,7 @@ start_node() {
     mkdir -p "$dir"
     ip netns exec "$PREFIX-h$i" dotnet "$NODE_DLL" \
         --seeds "akka.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
-        --public-ip "192.0.2.$(( 10 + i ))" --iface eth0 \
+        --public-ip "192.0.2.$(( 10 + i ))" --iface eth0 --ip-masq \
         --subnet-file "$dir/subnet.env" \
         --node-name "$PREFIX-h$i" \
         --management-host 127.0.0.1 --management-port "$MGMT_PORT" \

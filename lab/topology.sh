@@ -3,27 +3,36 @@
 # both lab/lab.sh and tests/Overlay.EndToEnd.Tests.
 #
 #   topology.sh up       <prefix> <nhosts>       switch, seed and hosts h1..hN (idempotent)
-#   topology.sh pod      <prefix> <i> <subnet.env>  pod namespace p<i> behind cni0 in host i
+#   topology.sh pod      <prefix> <i> <subnet.env>  pod namespace p<i> attached by the CNI bridge plugin
 #   topology.sh attacker <prefix>                 namespace x at 192.0.2.99 on the switch
-#   topology.sh down     <prefix>                 deletes every namespace named <prefix>-*
+#   topology.sh down     <prefix>                 CNI DEL of every pod, then deletes every namespace named <prefix>-*
 #   topology.sh list     <prefix>                 prints the namespaces named <prefix>-*
 #
 # Layout (all inside namespaces; nothing touches the root namespace's links or routes):
 #   <prefix>-sw    bridge br0, no address: the underlay switch, no way out
 #   <prefix>-seed  eth0 192.0.2.10/24
-#   <prefix>-hN    eth0 192.0.2.(10+N)/24, ip_forward=1; later cni0 = FLANNEL_SUBNET
-#   <prefix>-pN    eth0 = .2 of host N's subnet, default route via host N's cni0 (.1)
+#   <prefix>-hN    eth0 192.0.2.(10+N)/24, ip_forward=1; later cni0, the gateway (.1) of FLANNEL_SUBNET
+#   <prefix>-pN    eth0 from host-local (.2 of host N's subnet for the first pod), default route and
+#                  FLANNEL_NETWORK via host N's cni0: attached the way kubelet attaches a pod on a
+#                  flannel node (Debian's containernetworking-plugins: bridge, host-local, portmap,
+#                  with the configuration flannel's CNI plugin derives from subnet.env)
 #   <prefix>-x     eth0 192.0.2.99/24 (the fuzzing "attacker")
 # No namespace has a default route except the pods, whose default route leads only into their
 # host namespace. Interface names are fixed and short (<= 15 chars) because each lives in its
 # own namespace.
 set -euo pipefail
+shopt -s inherit_errexit   # a failed read inside $(...) fails the caller too
 
 readonly UNDERLAY_PREFIX=192.0.2        # RFC 5737 documentation range: never routed anywhere
 readonly UNDERLAY_LEN=24
 readonly SEED_OCTET=10                  # seed at .10, host N at .(10+N)
 readonly ATTACKER_OCTET=99
 readonly MAX_HOSTS=80                   # hosts stay below the attacker's .99
+readonly CNI_PATH=${OVERLAY_CNI_PATH:-/usr/lib/cni}   # Debian's containernetworking-plugins
+readonly CNI_STATE_ROOT=/run/overlay-cni   # per prefix: host-local's leases per host, each pod's CNI config and result
+readonly CNI_VERSION=0.3.1             # kube-flannel's conflist
+readonly CNI_NETWORK=cbr0              # kube-flannel's network name
+readonly CNI_BRIDGE=cni0               # the bridge plugin's default, as on a flannel node
 
 die() { echo "topology.sh: $*" >&2; exit 1; }
 
@@ -89,6 +98,73 @@ env_value() {
     echo "${line#*=}"
 }
 
+# The network configuration flannel's CNI plugin hands to the bridge plugin for this subnet.env,
+# as kubelet runs it with kube-flannel's conflist ("cbr0": flannel with hairpinMode and
+# isDefaultGateway, then portmap): bridge cni0 with the host's gateway, host-local IPAM over
+# FLANNEL_SUBNET's network with a route to FLANNEL_NETWORK, FLANNEL_MTU, and ipMasq = !FLANNEL_IPMASQ
+# (the CNI masquerades only when the node does not). One addition: host-local keeps its leases in
+# this run's directory ($2), not in /var/lib/cni, so parallel labs never share an allocation.
+bridge_conf() {
+    local subnet_file=$1 ipam_dir=$2 subnet network mtu ipmasq cni_masq
+    subnet=$(env_value "$subnet_file" FLANNEL_SUBNET)
+    network=$(env_value "$subnet_file" FLANNEL_NETWORK)
+    mtu=$(env_value "$subnet_file" FLANNEL_MTU)
+    ipmasq=$(env_value "$subnet_file" FLANNEL_IPMASQ)
+    [[ "$subnet" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)/([0-9]+)$ ]] \
+        || die "FLANNEL_SUBNET in $subnet_file is not an IPv4 CIDR: '$subnet'"
+    local len=${BASH_REMATCH[5]} address
+    address=$(( (BASH_REMATCH[1] << 24) | (BASH_REMATCH[2] << 16) | (BASH_REMATCH[3] << 8) | BASH_REMATCH[4] ))
+    (( len >= 1 && len <= 30 )) || die "FLANNEL_SUBNET in $subnet_file leaves no room for pods: '$subnet'"
+    address=$(( address & (0xffffffff << (32 - len)) & 0xffffffff ))
+    subnet="$(( address >> 24 & 255 )).$(( address >> 16 & 255 )).$(( address >> 8 & 255 )).$(( address & 255 ))/$len"
+    [[ "$network" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$ ]] \
+        || die "FLANNEL_NETWORK in $subnet_file is not an IPv4 CIDR: '$network'"
+    [[ "$mtu" =~ ^[0-9]+$ ]] || die "FLANNEL_MTU in $subnet_file is not a number: '$mtu'"
+    case "$ipmasq" in
+        true) cni_masq=false ;;
+        false) cni_masq=true ;;
+        *) die "FLANNEL_IPMASQ in $subnet_file is not true or false: '$ipmasq'" ;;
+    esac
+    printf '{"cniVersion":"%s","name":"%s","type":"bridge","bridge":"%s","isGateway":true,"isDefaultGateway":true,' \
+        "$CNI_VERSION" "$CNI_NETWORK" "$CNI_BRIDGE"
+    printf '"hairpinMode":true,"ipMasq":%s,"mtu":%s,' "$cni_masq" "$mtu"
+    printf '"ipam":{"type":"host-local","ranges":[[{"subnet":"%s"}]],"routes":[{"dst":"%s"}],"dataDir":"%s"}}\n' "$subnet" "$network" "$ipam_dir"
+}
+
+# The portmap step of the conflist, chained after the bridge: its prevResult is the bridge's result
+# ($1; DEL may go without one).
+portmap_conf() {
+    printf '{"cniVersion":"%s","name":"%s","type":"portmap","capabilities":{"portMappings":true}%s}\n' \
+        "$CNI_VERSION" "$CNI_NETWORK" "${1:+,\"prevResult\":$1}"
+}
+
+# Runs CNI plugin $1 with command $2 for pod $3 (namespace path $4, may be empty for DEL), the
+# configuration on stdin, in host namespace $5: the bridge and the rules are the host's.
+cni() {
+    local plugin=$1 command=$2 container=$3 netns=$4 host=$5
+    ip netns exec "$host" env CNI_COMMAND="$command" CNI_CONTAINERID="$container" CNI_NETNS="$netns" \
+        CNI_IFNAME=eth0 CNI_PATH="$CNI_PATH" "$CNI_PATH/$plugin"
+}
+
+# DEL of pod i's attachment with the configuration it was added with (the conflist in reverse).
+pod_del() {
+    local prefix=$1 i=$2 state_dir conf netns="" result="" out
+    state_dir=$(cni_dir "$prefix")
+    conf="$state_dir/p$i.conf"
+    [[ -f "$conf" ]] || return 0
+    if ns_exists "$prefix-h$i"; then
+        if ns_exists "$prefix-p$i"; then netns="/run/netns/$prefix-p$i"; fi
+        if [[ -f "$state_dir/p$i.result" ]]; then result=$(cat "$state_dir/p$i.result"); fi
+        out=$(portmap_conf "$result" | cni portmap DEL "$prefix-p$i" "$netns" "$prefix-h$i") \
+            || echo "topology.sh: warning: CNI portmap DEL for $prefix-p$i failed: $out" >&2
+        out=$(cni bridge DEL "$prefix-p$i" "$netns" "$prefix-h$i" < "$conf") \
+            || echo "topology.sh: warning: CNI bridge DEL for $prefix-p$i failed: $out" >&2
+    fi
+    rm -f "$conf" "$state_dir/p$i.result"
+}
+
+cni_dir() { echo "$CNI_STATE_ROOT/$1"; }
+
 cmd_pod() {
     local prefix=$1 i=$2 subnet_file=$3
     check_prefix "$prefix"
@@ -96,41 +172,43 @@ cmd_pod() {
     [[ -r "$subnet_file" ]] || die "cannot read subnet file '$subnet_file'"
     local host="$prefix-h$i" pod="$prefix-p$i"
     ns_exists "$host" || die "host namespace $host does not exist (run 'up' first)"
-    local gw_cidr mtu
-    gw_cidr=$(env_value "$subnet_file" FLANNEL_SUBNET)
-    mtu=$(env_value "$subnet_file" FLANNEL_MTU)
-    [[ "$gw_cidr" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)/([0-9]+)$ ]] \
-        || die "FLANNEL_SUBNET in $subnet_file is not an IPv4 CIDR: '$gw_cidr'"
-    local o1=${BASH_REMATCH[1]} o2=${BASH_REMATCH[2]} o3=${BASH_REMATCH[3]} o4=${BASH_REMATCH[4]} len=${BASH_REMATCH[5]}
-    [[ "$mtu" =~ ^[0-9]+$ ]] || die "FLANNEL_MTU in $subnet_file is not a number: '$mtu'"
-    local gw="$o1.$o2.$o3.$o4"
-    # The pod gets the address after the gateway, as the first host-local IPAM allocation would.
-    local pod_addr="$o1.$o2.$o3.$(( o4 + 1 ))"
+    [[ -x "$CNI_PATH/bridge" && -x "$CNI_PATH/host-local" && -x "$CNI_PATH/portmap" ]] \
+        || die "the CNI plugins bridge, host-local and portmap are not in $CNI_PATH (Debian: containernetworking-plugins)"
+    local state_dir conf result
+    state_dir=$(cni_dir "$prefix")
+    mkdir -p "$state_dir/h$i"
+    conf=$(bridge_conf "$subnet_file" "$state_dir/h$i")
 
-    if ! link_exists "$host" cni0; then
-        ip -n "$host" link add cni0 type bridge stp_state 0 forward_delay 0
+    # Idempotent: the same subnet.env again leaves the pod as it is; a changed one (a node that
+    # came back with another lease) detaches the pod and attaches it anew, as a new sandbox would
+    # be. The bridge plugin refuses a cni0 that still has the old gateway address, so the bridge
+    # goes too (what an operator does on a flannel node whose subnet changed; one pod per host here).
+    if [[ -f "$state_dir/p$i.conf" ]]; then
+        if [[ "$(cat "$state_dir/p$i.conf")" == "$conf" && -f "$state_dir/p$i.result" ]] && link_exists "$pod" eth0; then
+            pod_report "$pod" "$(cat "$state_dir/p$i.result")"
+            return 0
+        fi
+        pod_del "$prefix" "$i"
+        if link_exists "$host" "$CNI_BRIDGE"; then ip -n "$host" link del "$CNI_BRIDGE"; fi
     fi
-    ip -n "$host" link set cni0 mtu "$mtu"
-    if ! ip -n "$host" -4 addr show dev cni0 | grep -q "inet $gw/$len"; then
-        ip -n "$host" -4 addr flush dev cni0
-        ip -n "$host" addr add "$gw/$len" dev cni0
-    fi
-    ip -n "$host" link set cni0 up
-
     ensure_ns "$pod"
-    if ! link_exists "$pod" eth0; then
-        if link_exists "$host" "vethp$i"; then ip -n "$host" link del "vethp$i"; fi
-        ip -n "$host" link add "vethp$i" mtu "$mtu" type veth peer name eth0 mtu "$mtu" netns "$pod"
-    fi
-    ip -n "$host" link set "vethp$i" master cni0 up
-    ip -n "$pod" link set eth0 mtu "$mtu"
-    if ! ip -n "$pod" -4 addr show dev eth0 | grep -q "inet $pod_addr/$len"; then
-        ip -n "$pod" -4 addr flush dev eth0
-        ip -n "$pod" addr add "$pod_addr/$len" dev eth0
-    fi
-    ip -n "$pod" link set eth0 up
-    ip -n "$pod" route replace default via "$gw" dev eth0
-    echo "$pod $pod_addr gw $gw mtu $mtu"
+    if link_exists "$pod" eth0; then ip -n "$pod" link del eth0; fi
+    echo "$conf" > "$state_dir/p$i.conf"
+    result=$(cni bridge ADD "$pod" "/run/netns/$pod" "$host" <<< "$conf") \
+        || die "CNI bridge ADD for $pod failed: $result"
+    echo "$result" > "$state_dir/p$i.result"
+    portmap_conf "$result" | cni portmap ADD "$pod" "/run/netns/$pod" "$host" >/dev/null \
+        || die "CNI portmap ADD for $pod failed"
+    pod_report "$pod" "$result"
+}
+
+# Prints "<pod> <address> gw <gateway> mtu <mtu>" from a CNI result.
+pod_report() {
+    local pod=$1 result=$2 address gateway mtu
+    address=$(grep -o '"address": *"[^"]*"' <<< "$result" | head -n1 | sed 's/.*"\([^"]*\)"$/\1/')
+    gateway=$(grep -o '"gateway": *"[^"]*"' <<< "$result" | head -n1 | sed 's/.*"\([^"]*\)"$/\1/')
+    mtu=$(ip -n "$pod" -o link show dev eth0 | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+    echo "$pod ${address%/*} gw $gateway mtu $mtu"
 }
 
 cmd_attacker() {
@@ -147,8 +225,17 @@ cmd_list() {
 }
 
 cmd_down() {
-    local prefix=$1 ns pids
+    local prefix=$1 ns pids conf state_dir
     check_prefix "$prefix"
+    # CNI DEL for every attached pod while its host namespace still exists (releases host-local's
+    # address and the bridge plugin's masquerading rules), then this run's CNI state.
+    state_dir=$(cni_dir "$prefix")
+    for conf in "$state_dir"/p*.conf; do
+        [[ -f "$conf" ]] || continue
+        conf=${conf##*/p}
+        pod_del "$prefix" "${conf%.conf}"
+    done
+    rm -rf "$state_dir"
     for ns in $(cmd_list "$prefix"); do
         # Processes still inside keep the namespace alive after the delete; name them so the
         # caller (who started them) can end them. This script ends no process itself.

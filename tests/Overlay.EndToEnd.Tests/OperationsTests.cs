@@ -7,7 +7,8 @@ namespace Overlay.EndToEnd.Tests;
 
 /// <summary>
 /// The node's operator surface in a real lab: --ip-masq (a pod reaching the underlay arrives with
-/// its host's address, without the flag with its own; rules restored when deleted and removed on
+/// its host's address; without the flag the node adds no rules and the CNI bridge plugin
+/// masquerades instead, as flannel's CNI plugin configures it; rules restored when deleted and removed on
 /// SIGTERM), /metrics with pinned names counting real traffic, `show lease` / `show peers`, and the
 /// data path on the network config's Backend.Port (8300 in this lab) without a --port.
 /// </summary>
@@ -26,13 +27,19 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
     });
 
     [RootFact(Tools = ["tcpdump", "iptables"])]
-    public Task Without_ip_masq_a_pod_reaches_the_underlay_with_its_own_address() => lab.RunAsync(output, async () =>
+    public Task Without_ip_masq_the_node_adds_no_rules_and_the_cni_bridge_masquerades_instead() => lab.RunAsync(output, async () =>
     {
+        // flannel's CNI plugin sets the bridge's ipMasq to !FLANNEL_IPMASQ: when the node does not
+        // masquerade, the bridge plugin's own rule does, so the pod still reaches the underlay as its host.
         var source = await CaptureEchoSourceAsync(lab.Topology.Pod(OperationsLabFixture.PlainHost));
-        Assert.Equal(lab.Subnet(OperationsLabFixture.PlainHost).PodAddress.ToString(), source);
+        Assert.Equal(Topology.HostAddress(OperationsLabFixture.PlainHost), source);
         Assert.False(lab.Subnet(OperationsLabFixture.PlainHost).IpMasq);
-        var rules = await CommandRunner.RunInAsync(lab.Topology.Host(OperationsLabFixture.PlainHost), "iptables-save", []);
-        Assert.DoesNotContain("OVERLAY-", rules.EnsureSuccess().Stdout);
+        var rules = (await CommandRunner.RunInAsync(lab.Topology.Host(OperationsLabFixture.PlainHost), "iptables-save", [])).EnsureSuccess().Stdout;
+        Assert.DoesNotContain("OVERLAY-", rules);
+        Assert.Matches($@"(?m)^-A CNI-\S+ ! -d 224\.0\.0\.0/4 -m comment --comment ""name: \\""cbr0\\"" id: \\""{Regex.Escape(lab.Topology.Pod(OperationsLabFixture.PlainHost))}\\"""" -j MASQUERADE", rules);
+        // And the masquerading host's pod is not masqueraded twice: no bridge plugin rule there.
+        var masqRules = (await CommandRunner.RunInAsync(lab.Topology.Host(OperationsLabFixture.MasqHost), "iptables-save", [])).EnsureSuccess().Stdout;
+        Assert.DoesNotContain("CNI-", masqRules);
     });
 
     [RootFact(Tools = ["tcpdump", "iptables"])]

@@ -4,7 +4,8 @@ namespace Overlay.EndToEnd.Tests;
 
 /// <summary>
 /// lab/topology.sh on its own, without overlay processes: namespaces, the underlay switch, pods
-/// from a hand-written subnet.env, idempotence and a complete teardown. Each test owns its lab.
+/// attached by the CNI bridge plugin from a hand-written subnet.env (with flannel's masquerading
+/// choice), idempotence and a complete teardown (CNI DEL included). Each test owns its lab.
 /// </summary>
 public sealed class TopologyTests : IAsyncLifetime
 {
@@ -90,6 +91,35 @@ public sealed class TopologyTests : IAsyncLifetime
     }
 
     [RootFact(TopologyOnly = true)]
+    public async Task PodsAreAttachedByTheCniPluginsWithFlannelsMasqueradeChoiceAndDownReleasesThem()
+    {
+        await _topology.UpAsync(2);
+        await _topology.PodAsync(1, WriteSubnetEnv("h1", "10.244.7.1/24", 1472, ipMasq: false));
+        await _topology.PodAsync(2, WriteSubnetEnv("h2", "10.244.9.1/24", 1400, ipMasq: true));
+
+        // host-local keeps its leases in this run's own directory, one per host.
+        string state = Path.Combine("/run/overlay-cni", _topology.Prefix);
+        Assert.True(File.Exists(Path.Combine(state, "h1", "cbr0", "10.244.7.2")), $"no host-local lease for 10.244.7.2 under {state}");
+        Assert.True(File.Exists(Path.Combine(state, "h2", "cbr0", "10.244.9.2")), $"no host-local lease for 10.244.9.2 under {state}");
+
+        // The route to FLANNEL_NETWORK the flannel CNI plugin adds, besides the default route.
+        var routes = (await CommandRunner.RunAsync("ip", ["-n", _topology.Pod(2), "-4", "route"])).EnsureSuccess();
+        Assert.Contains("10.244.0.0/16 via 10.244.9.1 dev eth0", routes.Stdout);
+        var bridge = (await CommandRunner.RunAsync("ip", ["-n", _topology.Host(2), "link", "show", "dev", "cni0"])).EnsureSuccess();
+        Assert.Contains("mtu 1400", bridge.Stdout);
+
+        // ipMasq = !FLANNEL_IPMASQ: the bridge plugin masquerades for a node that does not.
+        var masquerading = (await CommandRunner.RunInAsync(_topology.Host(1), "iptables-save", ["-t", "nat"])).EnsureSuccess();
+        Assert.Contains($"id: \\\"{_topology.Pod(1)}\\\"\" -j MASQUERADE", masquerading.Stdout);
+        var notMasquerading = (await CommandRunner.RunInAsync(_topology.Host(2), "iptables-save", ["-t", "nat"])).EnsureSuccess();
+        Assert.DoesNotContain("CNI-", notMasquerading.Stdout);
+
+        await _topology.DownAsync();
+        Assert.False(Directory.Exists(state), $"{state} is still there after down");
+        Assert.Empty(await _topology.ListAsync());
+    }
+
+    [RootFact(TopologyOnly = true)]
     public async Task UpIsIdempotentAndDownRemovesEveryNamespace()
     {
         await _topology.UpAsync(2);
@@ -119,12 +149,12 @@ public sealed class TopologyTests : IAsyncLifetime
         Assert.Contains("has no FLANNEL_SUBNET", exception.Message);
     }
 
-    private string WriteSubnetEnv(string host, string subnet, int mtu)
+    private string WriteSubnetEnv(string host, string subnet, int mtu, bool ipMasq = false)
     {
         string directory = Path.Combine(_directory, host);
         Directory.CreateDirectory(directory);
         string file = Path.Combine(directory, "subnet.env");
-        File.WriteAllText(file, $"FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET={subnet}\nFLANNEL_MTU={mtu}\nFLANNEL_IPMASQ=false\n");
+        File.WriteAllText(file, $"FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET={subnet}\nFLANNEL_MTU={mtu}\nFLANNEL_IPMASQ={(ipMasq ? "true" : "false")}\n");
         return file;
     }
 

@@ -7,7 +7,8 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 /// <summary>
 /// The root end-to-end lab shared by the overlay tests: the namespace topology from
 /// lab/topology.sh, one real overlay-seed and <see cref="EndToEndConstants.HostCount"/> real
-/// overlay-node processes inside it, and one pod behind each host.
+/// overlay-node processes inside it (with --ip-masq, as kube-flannel runs flanneld), and one pod
+/// behind each host, attached by the CNI bridge plugin (lab/topology.sh pod).
 /// Started lazily by the first test that runs (so skipped tests start nothing) and kept healthy
 /// between tests (a stopped node is started again). Disposal ends only the processes this
 /// fixture started, by PID, and deletes the namespaces, also after failures.
@@ -107,6 +108,10 @@ public sealed class OverlayLabFixture : IAsyncLifetime
                 "--node-name", Topology.Host(i),
                 "--management-host", "127.0.0.1",
                 "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
+                // As kube-flannel runs flanneld: the node masquerades what leaves the overlay, so the
+                // CNI configuration derived from subnet.env (FLANNEL_IPMASQ=true) does not, and pod
+                // to pod traffic keeps the pods' addresses.
+                "--ip-masq",
                 .. _nodeExtraArgs[i] ?? [],
             ],
             Path.Combine(RunDirectory, $"h{i}", "node.log"));

@@ -7,10 +7,12 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 public static class RootEnvironment
 {
     /// <summary>The Debian packages that provide <see cref="BaseTools"/> and tcpdump.</summary>
-    public const string DebianPackages = "iproute2 iputils-ping curl tcpdump";
+    public const string DebianPackages = "iproute2 iputils-ping curl tcpdump iptables containernetworking-plugins";
 
-    /// <summary>Tools every root end-to-end test runs: ip (iproute2), ping (iputils-ping), curl.</summary>
-    public static readonly IReadOnlyList<string> BaseTools = ["ip", "ping", "curl"];
+    /// <summary>Tools every root end-to-end test runs: ip (iproute2), ping (iputils-ping), curl, and
+    /// what lab/topology.sh attaches pods with: the CNI bridge plugin (containernetworking-plugins,
+    /// found by its full path) and iptables (the bridge plugin's and --ip-masq's masquerading).</summary>
+    public static readonly IReadOnlyList<string> BaseTools = ["ip", "ping", "curl", "iptables", "/usr/lib/cni/bridge"];
 
     private static readonly string[] FallbackPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
