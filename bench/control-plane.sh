@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Control-plane benchmark (issue 5): builds bench/Overlay.Bench.ControlPlane, runs its commands,
+# Control-plane benchmark: builds bench/Overlay.Bench.ControlPlane, runs its commands,
 # writes one JSON file per measurement plus control-plane.json (all of them) into the output
 # directory, and prints a markdown table with the targets.
 #

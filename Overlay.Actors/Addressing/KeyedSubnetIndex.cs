@@ -7,7 +7,7 @@ namespace Overlay.Actors.Addressing;
 /// indexed under it, ascending. Stored as one sorted set of (key, subnet) entries: one tree node
 /// per entry, where a hash map of per-key sets cost a hash node, a set and its node per key. That
 /// made building the registry's three such indexes for 65,536 leases at recovery allocate ~40 MB
-/// (bench/control-plane, issue 5); this costs ~4 MB per index and builds in one sorted pass.
+/// (measured by bench/control-plane.sh); this costs ~4 MB per index and builds in one sorted pass.
 /// </summary>
 /// <remarks>Add and Remove cost O(log n) and share structure with this index; lookups cost
 /// O(log n) plus O(log n) per subnet returned. Immutable, hence thread-safe.</remarks>

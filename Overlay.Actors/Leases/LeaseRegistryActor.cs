@@ -56,7 +56,7 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
-            // Snapshots are saved packed (binary) since issue 5; JSON ones from before still load.
+            // Snapshots are saved packed ("S-RB", binary); JSON ones ("S-RS") from older registries still load.
             case SnapshotOffer { Snapshot: PackedRegistrySnapshot packed }:
                 RecoverFrom(packed.Snapshot);
                 break;

@@ -351,7 +351,7 @@ public sealed class LeaseRegistryState
     /// What <see cref="Index"/> does for each of <paramref name="leases"/> (distinct subnets in
     /// ascending order, into an empty state with Network set), with builders, the independent
     /// indexes built in parallel: recovery of 65,536 leases one immutable update at a time spent
-    /// seconds allocating tree paths (bench/control-plane, issue 5). Pure: each part writes only
+    /// seconds allocating tree paths (measured by bench/control-plane.sh). Pure: each part writes only
     /// its own field of this (not yet published) state.
     /// </summary>
     private void IndexAll(IReadOnlyList<Lease> leases)

@@ -1,7 +1,7 @@
 namespace Overlay.Actors.Leases;
 
 /// <summary>
-/// What the registry saves in the snapshot store since issue 5: the same <see cref="RegistrySnapshot"/>,
+/// What the registry saves in the snapshot store: the same <see cref="RegistrySnapshot"/>,
 /// wrapped so that it gets its own manifest ("S-RB") and a compact binary encoding. The JSON
 /// encoding ("S-RS") of 65,536 leases was 13.6 MB and took over a second to read back; the packed
 /// one is a fraction of both. Snapshots saved as a plain RegistrySnapshot ("S-RS") are still read.

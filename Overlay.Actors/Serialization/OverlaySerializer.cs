@@ -43,7 +43,7 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(LeaseEnded)] = "E-LE",
         // snapshot store
         [typeof(RegistrySnapshot)] = "S-RS",
-        // snapshot store, binary (RegistrySnapshotCodec); what the registry writes since issue 5
+        // snapshot store, binary (RegistrySnapshotCodec); what the registry writes now ("S-RS" is only read)
         [typeof(PackedRegistrySnapshot)] = "S-RB",
     };
 

@@ -27,7 +27,7 @@ public static class RegistryHosting
                 autoInitialize: true)
             .WithSingleton<LeaseRegistryActor>(SingletonName, LeaseRegistryActor.Props(settings), SingletonOptions,
                 createProxyToo: true)
-            // Plugins, queries and rebuild code ready before the singleton recovers (issue 5).
+            // Plugins, queries and rebuild code ready before the singleton recovers, so recovery does not wait for them.
             .AddStartup((system, _) => RegistryWarmUp.Start(system));
         return builder;
     }

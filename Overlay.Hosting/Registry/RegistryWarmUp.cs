@@ -13,7 +13,7 @@ namespace Overlay.Hosting.Registry;
 
 /// <summary>
 /// Readies what the registry's recovery needs while the member is still starting and joining the
-/// cluster, so that the singleton, once it starts, does not wait for it (issue 5: recovery of
+/// cluster, so that the singleton, once it starts, does not wait for it (the target: recovery of
 /// 65,536 leases under 2 s). It starts the journal and snapshot-store plugins (SQL connection,
 /// table check or creation), runs one recovery query of each for a persistence id nobody writes
 /// (linq2db compiles each query shape once per process; later recoveries reuse it), and runs the

@@ -6,7 +6,7 @@ using static Overlay.Actors.Tests.RegistryTestKit;
 
 namespace Overlay.Actors.Tests;
 
-/// <summary>The bulk (builder) paths added for fast recovery in issue 5 behave exactly like the
+/// <summary>The bulk (builder) paths that make recovery of many leases fast behave exactly like the
 /// one-at-a-time paths they replace: SubnetUsage.Create like folding WithFreed/WithLive, and
 /// LeaseRegistryState.FromSnapshot like the state that produced the snapshot.</summary>
 public sealed class BulkRebuildTests

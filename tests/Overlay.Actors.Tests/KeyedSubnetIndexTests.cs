@@ -4,7 +4,7 @@ using Overlay.Actors.Addressing;
 
 namespace Overlay.Actors.Tests;
 
-/// <summary>KeyedSubnetIndex (the registry's by-node, by-IP and by-member indexes since issue 5)
+/// <summary>KeyedSubnetIndex (the registry's by-node, by-IP and by-member indexes)
 /// answers like a plain dictionary of sorted sets under any sequence of adds and removes, and
 /// IpAddressOrder agrees with IPAddress.Equals.</summary>
 public sealed class KeyedSubnetIndexTests

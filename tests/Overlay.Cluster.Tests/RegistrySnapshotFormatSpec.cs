@@ -5,7 +5,7 @@ using Overlay.Cluster.Tests.Harness;
 
 namespace Overlay.Cluster.Tests;
 
-/// <summary>The registry saves packed ("S-RB") snapshots since issue 5 and still recovers from a
+/// <summary>The registry saves packed ("S-RB") snapshots and still recovers from a
 /// JSON ("S-RS") snapshot that an older registry saved.</summary>
 public sealed class RegistrySnapshotFormatSpec
 {

@@ -44,7 +44,7 @@ internal static class EndToEndConstants
     /// <summary><see cref="LeaseGrace"/> as a span, for deadlines.</summary>
     public static readonly TimeSpan LeaseGraceSpan = TimeSpan.FromSeconds(30);
 
-    /// <summary>Bytes moved by the TCP transfer test: 100 MiB, as the brief demands.</summary>
+    /// <summary>Bytes moved by the TCP transfer test: 100 MiB, enough for a transfer that spans many windows and GSO batches.</summary>
     public const long TransferBytes = 100L * 1024 * 1024;
 
     /// <summary>Bytes of the TCP flow that runs while host 1 is fuzzed.</summary>
