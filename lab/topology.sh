@@ -182,7 +182,8 @@ cmd_pod() {
     # Idempotent: the same subnet.env again leaves the pod as it is; a changed one (a node that
     # came back with another lease) detaches the pod and attaches it anew, as a new sandbox would
     # be. The bridge plugin refuses a cni0 that still has the old gateway address, so the bridge
-    # goes too (what an operator does on a flannel node whose subnet changed; one pod per host here).
+    # and host-local's store go too (what an operator does on a flannel node whose subnet changed;
+    # one pod per host here).
     if [[ -f "$state_dir/p$i.conf" ]]; then
         if [[ "$(cat "$state_dir/p$i.conf")" == "$conf" && -f "$state_dir/p$i.result" ]] && link_exists "$pod" eth0; then
             pod_report "$pod" "$(cat "$state_dir/p$i.result")"
@@ -190,6 +191,9 @@ cmd_pod() {
         fi
         pod_del "$prefix" "$i"
         if link_exists "$host" "$CNI_BRIDGE"; then ip -n "$host" link del "$CNI_BRIDGE"; fi
+        # host-local hands out addresses round robin; a fresh store gives the pod .2 again.
+        rm -rf "$state_dir/h$i"
+        mkdir -p "$state_dir/h$i"
     fi
     ensure_ns "$pod"
     if link_exists "$pod" eth0; then ip -n "$pod" link del eth0; fi

@@ -120,6 +120,28 @@ public sealed class TopologyTests : IAsyncLifetime
     }
 
     [RootFact(TopologyOnly = true)]
+    public async Task APodIsAttachedAnewWhenItsHostsSubnetEnvChanges()
+    {
+        await _topology.UpAsync(1);
+        await _topology.PodAsync(1, WriteSubnetEnv("h1", "10.244.7.1/24", 1472));
+        // Same subnet, another MTU (a node whose underlay changed), then another subnet (a new lease):
+        // each time the pod is detached (CNI DEL) and attached again, and gets .2 of the subnet.
+        await _topology.PodAsync(1, WriteSubnetEnv("h1", "10.244.7.1/24", 1400));
+        var pod = (await CommandRunner.RunAsync("ip", ["-n", _topology.Pod(1), "-4", "addr", "show", "dev", "eth0"])).EnsureSuccess();
+        Assert.Contains("inet 10.244.7.2/24", pod.Stdout);
+        Assert.Contains("mtu 1400", pod.Stdout);
+
+        await _topology.PodAsync(1, WriteSubnetEnv("h1", "10.244.8.1/24", 1400));
+        pod = (await CommandRunner.RunAsync("ip", ["-n", _topology.Pod(1), "-4", "addr", "show", "dev", "eth0"])).EnsureSuccess();
+        Assert.Contains("inet 10.244.8.2/24", pod.Stdout);
+        Assert.DoesNotContain("10.244.7.", pod.Stdout);
+        var bridge = (await CommandRunner.RunAsync("ip", ["-n", _topology.Host(1), "-4", "addr", "show", "dev", "cni0"])).EnsureSuccess();
+        Assert.Contains("inet 10.244.8.1/24", bridge.Stdout);
+        Assert.DoesNotContain("10.244.7.", bridge.Stdout);
+        await AssertPingsAsync(_topology.Host(1), "10.244.8.2");
+    }
+
+    [RootFact(TopologyOnly = true)]
     public async Task UpIsIdempotentAndDownRemovesEveryNamespace()
     {
         await _topology.UpAsync(2);
