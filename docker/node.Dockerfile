@@ -22,7 +22,7 @@ COPY docker/healthcheck.sh /usr/local/bin/overlay-healthcheck
 # subnet.env (--subnet-file, default /run/flannel/subnet.env) for a CNI plugin: mount
 # /run/flannel to share it; the node creates the directory.
 WORKDIR /var/lib/overlay
-# 4054: Akka remoting (--cluster-port); 8285/udp: the data path (--port); 8558: management HTTP.
+# 4054: Akka remoting (--cluster-port); 8285/udp: the data path (net-conf.json's Backend.Port, or --port); 8558: management HTTP.
 EXPOSE 4054/tcp 8285/udp 8558/tcp
 
 # Ready = cluster joined (and, on a node, lease held and TUN up). start-period covers joining.
