@@ -8,7 +8,8 @@ namespace Overlay.EndToEnd.Tests;
 /// <summary>
 /// A lab of its own for the operations tests (its own namespaces, seed and two nodes, pods behind
 /// both) because it runs the nodes with flags the shared lab does not use: host 1 with --ip-masq
-/// (and a 1s --iptables-resync so that a restored rule is seen quickly), host 2 without.
+/// (and a 1s --iptables-resync so that a restored rule is seen quickly), host 2 without; and the
+/// seed with the default --lease-grace (5m), which the control-plane loss test needs.
 /// Started lazily by the first test; disposal ends only its own processes, by PID, and deletes its
 /// namespaces, also after failures. Not thread-safe: the tests run one at a time.
 /// </summary>
@@ -36,6 +37,9 @@ public sealed class OperationsLabFixture : IAsyncLifetime
 
     /// <summary>subnet.env files, the seed's data, logs.</summary>
     public string RunDirectory { get; }
+
+    /// <summary>The seed's management API.</summary>
+    public ManagementClient SeedApi => new(Topology.Seed);
 
     /// <summary>Host <paramref name="i"/>'s node management API.</summary>
     public ManagementClient NodeApi(int i) => new(Topology.Host(i));
