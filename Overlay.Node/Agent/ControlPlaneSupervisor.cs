@@ -41,6 +41,7 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
     private Snapshot _snapshot;
     private long _restarts;
     private int _exitCode;
+    private string? _lastEndReason;
 
     /// <summary>
     /// <paramref name="buildIncarnation"/> builds (does not start) the inner host of incarnation n; it
@@ -63,6 +64,9 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
 
     /// <summary>The process's exit code: 0, or <see cref="ControlPlaneConstants.SubnetConflictExitCode"/>.</summary>
     public int ExitCode => Volatile.Read(ref _exitCode);
+
+    /// <summary>Why the last replaced incarnation ended, or null before the first restart.</summary>
+    public string? LastEndReason => Volatile.Read(ref _lastEndReason);
 
     /// <inheritdoc />
     public ControlPlaneState Current => Volatile.Read(ref _snapshot).State;
@@ -94,7 +98,8 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
             if (upSince is { } up && ended - up >= ControlPlaneConstants.StableAfter)
                 backoff = _initialBackoff;
             Interlocked.Increment(ref _restarts);
-            Publish(ControlPlaneState.Down($"control plane rejoining (incarnation {number + 1}, since {ended:u})"),
+            Volatile.Write(ref _lastEndReason, reason);
+            Publish(ControlPlaneState.Down($"control plane rejoining (incarnation {number + 1}, since {ended:u}; incarnation {number} ended: {reason})"),
                 number + 1, false, ended);
             LogIncarnationEnded(_logger, number, reason, ended - started, _routeCount(), number + 1, backoff.TotalSeconds);
             try

@@ -21,7 +21,8 @@ namespace Overlay.Cluster.Tests;
 /// overlay-node's control-plane supervisor in one process: a seed with the registry and a node whose
 /// incarnations are inner hosts wired as overlay-node wires them, over the real data path on the
 /// in-memory fakes. A node downed by the cluster gets a fresh incarnation that rejoins, while the data
-/// path keeps running on the same device and never loses its lease or a route.
+/// path keeps running on the same device and never loses its lease or a route. A node left in a
+/// cluster without a registry (the seed restarted and formed a new cluster) joins the seeds again.
 /// </summary>
 public sealed class ControlPlaneRestartSpec
 {
@@ -53,7 +54,7 @@ public sealed class ControlPlaneRestartSpec
             NoLinkConfigurator.Instance);
         var identity = new NodeIdentity("me", IPAddress.Parse("192.0.2.22"), 8285, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         var lifetime = new TestLifetime();
-        var supervisor = new ControlPlaneSupervisor(_ => BuildIncarnation(seed, identity, dataplane), TimeSpan.FromSeconds(20),
+        var supervisor = new ControlPlaneSupervisor(_ => BuildIncarnation(seed.Address, identity, dataplane), TimeSpan.FromSeconds(20),
             lifetime, NullLogger<ControlPlaneSupervisor>.Instance, () => dataplane.Peers().Count,
             initialBackoff: TimeSpan.FromMilliseconds(200));
         await supervisor.StartAsync(CancellationToken.None);
@@ -83,6 +84,7 @@ public sealed class ControlPlaneRestartSpec
             await first.WhenTerminated.WaitAsync(Long);
             await Poll.UntilTrueAsync(() => supervisor.IsUp && supervisor.Incarnation == 2, Long, "a second incarnation to be Up");
             Assert.Equal(1, supervisor.Restarts);
+            Assert.Contains("downed", supervisor.LastEndReason);
             var second = supervisor.Current.System!;
             Assert.NotSame(first, second);
             var secondAddress = Akka.Cluster.Cluster.Get(second).SelfAddress;
@@ -118,10 +120,64 @@ public sealed class ControlPlaneRestartSpec
         Assert.Null(supervisor.Current.System);
     }
 
-    /// <summary>As overlay-node's NodeHost.BuildIncarnation, on loopback port 0 with the seed as the one seed.</summary>
-    private static IHost BuildIncarnation(ClusterMember seed, NodeIdentity identity, OverlayDataplane dataplane)
+    [Fact]
+    public async Task A_node_left_without_a_registry_joins_the_restarted_seed_as_a_fresh_incarnation()
     {
-        var cluster = new ClusterSettings("127.0.0.1", 0, [seed.Address.ToString()], [ClusterRoles.Node], BindHost: "127.0.0.1");
+        var network = new ChannelUdpNetwork();
+        var storage = TestStorage.NewSqlite();
+        var seedPort = FreePort.Next();
+        var seed = await ClusterMember.StartAsync(storage, port: seedPort);
+        await RegistryPersistenceSpec.ConfigureAsync(seed.Registry);
+        var seedAddress = seed.Address;
+        var dataplane = new OverlayDataplane(
+            new DataplaneOptions
+            {
+                TunName = "ovl-island",
+                UnderlayMtu = 1500,
+                BindAddress = IPAddress.Parse("192.0.2.23"),
+                SubnetFilePath = Path.Combine(Path.GetTempPath(), $"overlay-island-{Guid.NewGuid():N}", "subnet.env"),
+            },
+            (name, mtu, _) => new ChannelTunDevice(name, mtu), network.Bind, NoLinkConfigurator.Instance);
+        var identity = new NodeIdentity("island", IPAddress.Parse("192.0.2.23"), 8285, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        var supervisor = new ControlPlaneSupervisor(_ => BuildIncarnation(seedAddress, identity, dataplane), TimeSpan.FromSeconds(2),
+            new TestLifetime(), NullLogger<ControlPlaneSupervisor>.Instance, () => dataplane.Peers().Count,
+            initialBackoff: TimeSpan.FromMilliseconds(200));
+        await supervisor.StartAsync(CancellationToken.None);
+        ClusterMember? restarted = null;
+        try
+        {
+            await Poll.UntilTrueAsync(() => supervisor.IsUp && dataplane.IsRunning, Long, "the node to be Up and serve its lease");
+            var subnet = dataplane.ServedSubnet!.Value;
+
+            // The seed goes away (gracefully: no downing) and comes back as a new cluster on the same address.
+            await seed.DisposeAsync();
+            await Poll.UntilTrueAsync(() => supervisor.Restarts >= 1, Long, "the node to give up the cluster without a registry");
+            Assert.Contains("no registry member", supervisor.LastEndReason);
+            Assert.True(dataplane.IsRunning, "the data path stopped with the island incarnation");
+            restarted = await ClusterMember.StartAsync(storage, port: seedPort);
+            await Poll.UntilTrueAsync(() => supervisor.IsUp, Long, "a fresh incarnation to join the restarted seed");
+            var status = await Poll.UntilAsync(async () =>
+            {
+                var s = await supervisor.Current.Agent!.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3));
+                return s.Lease is not null ? s : null;
+            }, Long, "the fresh node actor to hold its lease");
+            Assert.Equal(subnet, status.Lease!.Subnet);
+            Assert.Equal(subnet, dataplane.ServedSubnet);
+        }
+        finally
+        {
+            await supervisor.StopAsync(CancellationToken.None);
+            dataplane.Stop();
+            if (restarted is not null)
+                await restarted.DisposeAsync();
+            await seed.DisposeAsync();
+        }
+    }
+
+    /// <summary>As overlay-node's NodeHost.BuildIncarnation, on loopback port 0 with the seed as the one seed.</summary>
+    private static IHost BuildIncarnation(Address seed, NodeIdentity identity, OverlayDataplane dataplane)
+    {
+        var cluster = new ClusterSettings("127.0.0.1", 0, [seed.ToString()], [ClusterRoles.Node], BindHost: "127.0.0.1");
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         builder.Services.AddSingleton<IHostLifetime, InertHostLifetime>();
