@@ -136,11 +136,11 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
             cluster.RegisterOnMemberUp(() =>
             {
                 upSince = _clock.GetUtcNow();
-                Publish(new ControlPlaneState(system, node, null), number, true, upSince.Value);
-                LogIncarnationUp(_logger, number, cluster.SelfAddress.ToString());
+                if (PublishIfCurrent(number, new ControlPlaneState(system, node, null), true, upSince.Value))
+                    LogIncarnationUp(_logger, number, cluster.SelfAddress.ToString());
             });
             cluster.RegisterOnMemberRemoved(() =>
-                Publish(ControlPlaneState.Down($"control plane removed from the cluster (incarnation {number})"), number, false,
+                PublishIfCurrent(number, ControlPlaneState.Down($"control plane removed from the cluster (incarnation {number})"), false,
                     _clock.GetUtcNow()));
 
             await Task.WhenAny(system.WhenTerminated, Task.Delay(Timeout.Infinite, stoppingToken));
@@ -191,6 +191,20 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
 
     private void Publish(ControlPlaneState state, int incarnation, bool up, DateTimeOffset since) =>
         Volatile.Write(ref _snapshot, new Snapshot(state, incarnation, up, since));
+
+    /// <summary>For the cluster callbacks, which run on Akka's threads: a late callback of an
+    /// incarnation that was already replaced must not overwrite its successor's state.</summary>
+    private bool PublishIfCurrent(int incarnation, ControlPlaneState state, bool up, DateTimeOffset since)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _snapshot);
+            if (current.Incarnation != incarnation)
+                return false;
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _snapshot, new Snapshot(state, incarnation, up, since), current), current))
+                return true;
+        }
+    }
 
     private static string Describe(CoordinatedShutdown.Reason? reason) => reason switch
     {
