@@ -113,6 +113,10 @@ public sealed partial class ControlPlaneLossTests(OperationsLabFixture lab, ITes
         Assert.True(checks > 0, "overlay0 was never looked up");
         Assert.Equal(0, missing);
         Assert.False(node2.HasExited, $"node 2 exited with {(node2.HasExited ? node2.ExitCode : 0)}");
+        // The fresh incarnation found the data path running and left it so: one session for the whole run.
+        Assert.Equal(1, node2.Lines.Count(l => l.Contains("data path up:", StringComparison.Ordinal)));
+        Assert.DoesNotContain(node2.Lines, l => l.Contains("data path down:", StringComparison.Ordinal));
+        Assert.Contains(node2.Lines, l => l.Contains("Adopted 1 routes of the running data path", StringComparison.Ordinal));
         Assert.Equal(pid2, lab.Node(2)!.Pid);
 
         async Task<Management.ClusterMember?> Node2MemberAsync() =>
