@@ -29,6 +29,8 @@ namespace Overlay.Node;
 /// <param name="Log">Console log format and level.</param>
 /// <param name="TunQueues">TUN queues, each with its own UDP socket (SO_REUSEPORT) and pump pair.</param>
 /// <param name="PumpScheduling">Scheduling policy of the pump threads.</param>
+/// <param name="RegistryLostAfter">How long a control-plane incarnation may be Up in a cluster without a
+/// registry member before it is ended and a fresh one joins through the seeds (island healing).</param>
 public sealed record NodeSettings(
     ClusterSettings Cluster,
     string NodeName,
@@ -46,8 +48,12 @@ public sealed record NodeSettings(
     LogSettings Log,
     bool Offload = true,
     int TunQueues = 1,
-    Dataplane.PumpScheduling PumpScheduling = Dataplane.PumpScheduling.Batch)
+    Dataplane.PumpScheduling PumpScheduling = Dataplane.PumpScheduling.Batch,
+    TimeSpan? RegistryLostAfter = null)
 {
+    /// <summary><see cref="RegistryLostAfter"/> with its default applied.</summary>
+    public TimeSpan EffectiveRegistryLostAfter => RegistryLostAfter ?? Agent.ControlPlaneConstants.RegistryLostAfter;
+
     /// <summary>Every effective setting, redacted (no token): the start log line and `check-config` print exactly this.</summary>
     public EffectiveSettings Describe() => new EffectiveSettings()
         .Add("version", BuildInfo.Version)
@@ -66,6 +72,7 @@ public sealed record NodeSettings(
         .Add("pump-scheduling", PumpScheduling == Dataplane.PumpScheduling.Batch ? "batch" : "normal")
         .Add("ip-masq", IpMasq)
         .Add("iptables-resync", IptablesResync)
+        .Add("registry-lost-after", EffectiveRegistryLostAfter)
         .Add("management", Management.Describe())
         .Add("log", $"{Log.FormatName} at {Log.LevelName}");
 }
@@ -145,6 +152,13 @@ public sealed class NodeOptions
             + "more throughput, up to a scheduler slice of extra latency on a saturated CPU) or normal (SCHED_OTHER) [env OVERLAY_PUMP_SCHEDULING; default batch]",
     };
 
+    /// <summary>--registry-lost-after.</summary>
+    public Option<string?> RegistryLostAfter { get; } = new("--registry-lost-after")
+    {
+        Description = "How long this node may be Up in a cluster with no registry member before it ends that control-plane incarnation "
+            + "and joins through --seeds again; the data path keeps running [env OVERLAY_REGISTRY_LOST_AFTER; default 20s]",
+    };
+
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -154,6 +168,7 @@ public sealed class NodeOptions
         command.Options.Add(Offload);
         command.Options.Add(TunQueues);
         command.Options.Add(PumpScheduling);
+        command.Options.Add(RegistryLostAfter);
         ManagementToken.AddTo(command);
         Logging.AddTo(command);
     }
@@ -198,7 +213,8 @@ public sealed class NodeOptions
             Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on",
             TunQueues: flags.Integer(TunQueues, 1, 1, Dataplane.DataplaneConstants.MaxTunQueues, "OVERLAY_TUN_QUEUES"),
             PumpScheduling: flags.Choice(PumpScheduling, "batch", ["batch", "normal"], "OVERLAY_PUMP_SCHEDULING") == "batch"
-                ? Dataplane.PumpScheduling.Batch : Dataplane.PumpScheduling.Normal);
+                ? Dataplane.PumpScheduling.Batch : Dataplane.PumpScheduling.Normal,
+            RegistryLostAfter: flags.Duration(RegistryLostAfter, Agent.ControlPlaneConstants.RegistryLostAfter, "OVERLAY_REGISTRY_LOST_AFTER"));
     }
 }
 

@@ -12,7 +12,6 @@ NodeCommands.AddTo(root);
 root.SetAction(async (parse, cancellation) =>
 {
     var settings = options.Bind(parse, new OsUnderlayProbe());
-    await NodeHost.RunAsync(settings, cancellation);
-    return 0;
+    return await NodeHost.RunAsync(settings, cancellation);
 });
 return await ProcessRunner.RunAsync(root, args);

@@ -25,6 +25,7 @@ public static partial class SeedHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NetworkConfigurer>());
         builder.Services.AddHealthChecks()
             .AddCheck<NetworkConfigurer>("overlay.registry.configured", tags: [HealthEndpoints.ReadyTag]);
+        builder.Services.AddSingleton<IControlPlane, ActorSystemControlPlane>();
         builder.Services.AddOverlayMetrics(MetricNames.SeedMeter, "overlay-seed");
         builder.Services.AddSingleton<SeedMetrics>();
         builder.Services.AddSingleton<IMetricsRefresher>(sp => sp.GetRequiredService<SeedMetrics>());

@@ -33,6 +33,21 @@ public interface IDataplane
     /// <summary>Removes the route for <paramref name="subnet"/>; no-op if there is none.</summary>
     void RemovePeer(Ipv4Subnet subnet);
 
+    /// <summary>
+    /// The subnet the running data path serves (its TUN address and subnet.env), or null when it is
+    /// not running. It outlives the node actor: a node actor of a fresh control-plane incarnation
+    /// finds the data path of the previous one still running and asks the registry for this subnet.
+    /// </summary>
+    Ipv4Subnet? ServedSubnet => null;
+
+    /// <summary>
+    /// The peer routes set and not removed, with the counters they count into. Routes are not removed
+    /// when the actors that set them stop (a control-plane restart keeps forwarding on the last
+    /// table); a fresh node actor adopts them (same counters, so an unchanged route is rewritten with
+    /// an identical entry) and removes those its full lease view no longer has.
+    /// </summary>
+    IReadOnlyList<InstalledRoute> InstalledRoutes() => [];
+
     /// <summary>Raised, on a pump thread, when a pump or the device fails and the data path stopped.
     /// The node actor restarts it.</summary>
     event Action<Exception>? Faulted;

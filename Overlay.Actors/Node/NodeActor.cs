@@ -11,9 +11,14 @@ namespace Overlay.Actors.Node;
 /// The node agent, one per host. It acquires this host's lease (asking first for the subnet of the
 /// old subnet.env), starts the data path for it, renews the lease ahead of expiry, and keeps one
 /// <see cref="PeerRouteActor"/> child per peer lease, reconciled against the registry view kept by
-/// its <see cref="LeaseSubscriberActor"/> child. It owns the data path: a fault there restarts it,
-/// and the data path stops with this actor. The lease is kept on stop, so a restart gets the same
-/// subnet.
+/// its <see cref="LeaseSubscriberActor"/> child. A fault in the data path restarts it.
+/// The data path outlives this actor (static stability): stopping, as when a control-plane
+/// incarnation's actor system ends, leaves the pumps running on the last forwarding table, and the
+/// lease is kept. A node actor that starts over a running data path asks for the subnet it serves,
+/// keeps it running when granted that subnet (Start is then a no-op), adopts the routes it finds
+/// and, once the first full lease view arrived, removes only those the view no longer has. A grant
+/// of another subnet is never applied under running pods: it publishes
+/// <see cref="DataPathSubnetConflict"/> and waits (overlay-node exits on it).
 /// </summary>
 public sealed class NodeActor : UntypedActor, IWithTimers
 {
@@ -32,6 +37,10 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     private bool _acquiring;
     private bool _dataplaneRunning;
     private SubscriberStats? _subscriberStats;
+    // Routes found in the data path at start (left by an earlier incarnation), adopted or removed
+    // on the first full lease view; empty afterwards (every route then has a peer child).
+    private Dictionary<Ipv4Subnet, InstalledRoute>? _inherited;
+    private bool _viewReceived;
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
     public NodeActor(NodeIdentity identity, IActorRef registry, IDataplane dataplane, TimeProvider clock)
@@ -55,15 +64,22 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         _dataplane.Faulted += _onFault;
-        Acquire(_identity.RequestedSubnet);
+        var inherited = _dataplane.InstalledRoutes();
+        if (inherited.Count > 0)
+            _inherited = inherited.ToDictionary(r => r.Subnet);
+        if (_dataplane.ServedSubnet is { } served)
+            _log.Info("The data path already serves {0} with {1} routes; asking the registry for {0} again", served, inherited.Count);
+        Acquire(_dataplane.ServedSubnet ?? _identity.RequestedSubnet);
     }
 
     /// <inheritdoc />
     protected override void PostStop()
     {
         _dataplane.Faulted -= _onFault;
-        _dataplane.Stop();
-        _log.Info("Data path stopped; lease {0} kept for a restart", _lease?.Subnet.ToString() ?? "(none)");
+        // The data path is not stopped here: it outlives the control plane. SIGTERM stops it in
+        // overlay-node once the cluster was left.
+        _log.Info("Node actor stopped; the data path keeps forwarding ({0}); lease {1} kept",
+            _dataplane.ServedSubnet?.ToString() ?? "not running", _lease?.Subnet.ToString() ?? "(none)");
     }
 
     /// <inheritdoc />
@@ -72,7 +88,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         switch (message)
         {
             case RetryAcquire:
-                SendAcquire(_lease?.Subnet ?? _identity.RequestedSubnet);
+                SendAcquire(_lease?.Subnet ?? _dataplane.ServedSubnet ?? _identity.RequestedSubnet);
                 break;
             case LeaseAcquired acquired:
                 OnLeaseAcquired(acquired);
@@ -103,6 +119,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 break;
             case LeaseViewChanged changed:
                 _view = changed.View;
+                _viewReceived = true;
                 CheckOwnLease();
                 ReconcilePeers();
                 break;
@@ -151,6 +168,15 @@ public sealed class NodeActor : UntypedActor, IWithTimers
 
         _acquiring = false;
         Timers.Cancel(nameof(RetryAcquire));
+        if (_dataplane.ServedSubnet is { } served && served != acquired.Lease.Subnet)
+        {
+            _log.Error("The registry granted {0} but the running data path serves {1}; pods on this host have " +
+                       "addresses in {1}: not moving them to {0} silently", acquired.Lease.Subnet, served);
+            Timers.CancelAll();
+            Become(Conflicted);
+            Context.System.EventStream.Publish(new DataPathSubnetConflict(served, acquired.Lease.Subnet));
+            return;
+        }
         var previous = _lease;
         _lease = acquired.Lease;
         _network = acquired.Network;
@@ -165,6 +191,14 @@ public sealed class NodeActor : UntypedActor, IWithTimers
             _subscriber = Context.ActorOf(LeaseSubscriberActor.Props(_registry, Self, _identity.ResyncInterval,
                 _identity.RetryInterval), "leases");
         ReconcilePeers();
+    }
+
+    /// <summary>After <see cref="DataPathSubnetConflict"/>: the data path is left as it is and nothing
+    /// is asked or installed any more; only status is answered.</summary>
+    private void Conflicted(object message)
+    {
+        if (message is GetNodeStatus)
+            Sender.Tell(new NodeStatus(_lease, _network, _dataplane.ServedSubnet is not null, [], _subscriberStats));
     }
 
     private void StartDataplaneIfLeased()
@@ -215,10 +249,11 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         {
             if (desired.ContainsKey(subnet))
                 continue;
-            Context.Stop(peer.Ref);
+            peer.Ref.Tell(RetirePeerRoute.Instance);
             _peers.Remove(subnet);
             _stopping.Add(subnet);
         }
+        var inherited = _viewReceived ? TakeInherited(desired) : null;
 
         foreach (var (subnet, lease) in desired)
         {
@@ -232,11 +267,29 @@ public sealed class NodeActor : UntypedActor, IWithTimers
             }
             else if (!_stopping.Contains(subnet))
             {
-                var child = Context.ActorOf(PeerRouteActor.Props(lease, _dataplane), PeerRouteActor.NameOf(subnet));
+                // An inherited route keeps its counters: unchanged, it is rewritten with an identical entry.
+                var counters = inherited is not null && inherited.TryGetValue(subnet, out var route) ? route.Counters : null;
+                var child = Context.ActorOf(PeerRouteActor.Props(lease, _dataplane, counters), PeerRouteActor.NameOf(subnet));
                 Context.Watch(child);
                 _peers[subnet] = new Peer(child, lease, null);
             }
         }
+    }
+
+    /// <summary>Once, on the first full view: removes the inherited routes the view no longer has
+    /// (never one it still has, so no route flaps) and hands back the rest for adoption.</summary>
+    private Dictionary<Ipv4Subnet, InstalledRoute>? TakeInherited(Dictionary<Ipv4Subnet, Lease> desired)
+    {
+        var inherited = _inherited;
+        if (inherited is null)
+            return null;
+        _inherited = null;
+        var stale = inherited.Keys.Where(s => !desired.ContainsKey(s)).ToList();
+        foreach (var subnet in stale)
+            _dataplane.RemovePeer(subnet);
+        _log.Info("Adopted {0} routes of the running data path; removed {1} the registry no longer has{2}",
+            inherited.Count - stale.Count, stale.Count, stale.Count > 0 ? ": " + string.Join(", ", stale) : "");
+        return inherited;
     }
 
     private sealed record Peer(IActorRef Ref, Lease Lease, PeerCounters? Counters);

@@ -34,3 +34,12 @@ public sealed record NodeIdentity(
     Ipv4Subnet? RequestedSubnet,
     TimeSpan RetryInterval,
     TimeSpan ResyncInterval);
+
+/// <summary>
+/// Published on the event stream (local only) when the registry granted this node a subnet other
+/// than the one its running data path serves: pods on this host have addresses of
+/// <paramref name="Served"/> and would be cut off by a silent move. The node actor leaves the data
+/// path as it is and starts nothing; overlay-node answers by exiting non-zero (see
+/// docs/operations.md), as flanneld does when its lease is revoked.
+/// </summary>
+public sealed record DataPathSubnetConflict(Ipv4Subnet Served, Ipv4Subnet Granted);

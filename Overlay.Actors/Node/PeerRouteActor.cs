@@ -6,25 +6,30 @@ namespace Overlay.Actors.Node;
 
 /// <summary>
 /// One peer lease on this node: installs the peer's entry in the forwarding table when it starts,
-/// re-installs it when the lease moves (new public IP or port), removes it when it stops, and owns
-/// the peer's traffic counters. Named <c>peer-10.244.2.0-24</c> under the node actor.
+/// re-installs it when the lease moves (new public IP or port), removes it when told to retire
+/// (<see cref="RetirePeerRoute"/>), and owns the peer's traffic counters. Stopping for any other
+/// reason (its actor system ending with a control-plane incarnation) leaves the entry in place: the
+/// data path keeps forwarding on its last table, and the next node actor adopts or removes it.
+/// Named <c>peer-10.244.2.0-24</c> under the node actor.
 /// </summary>
 public sealed class PeerRouteActor : UntypedActor
 {
     private readonly IDataplane _dataplane;
-    private readonly PeerCounters _counters = new();
+    private readonly PeerCounters _counters;
     private Lease _lease;
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public PeerRouteActor(Lease lease, IDataplane dataplane)
+    public PeerRouteActor(Lease lease, IDataplane dataplane, PeerCounters? counters)
     {
         _lease = lease;
         _dataplane = dataplane;
+        _counters = counters ?? new PeerCounters();
     }
 
-    /// <summary>Props for the route to <paramref name="lease"/>'s subnet.</summary>
-    public static Props Props(Lease lease, IDataplane dataplane) =>
-        Akka.Actor.Props.Create(() => new PeerRouteActor(lease, dataplane));
+    /// <summary>Props for the route to <paramref name="lease"/>'s subnet; <paramref name="counters"/> are
+    /// those of a route adopted from an earlier incarnation (null: fresh counters).</summary>
+    public static Props Props(Lease lease, IDataplane dataplane, PeerCounters? counters = null) =>
+        Akka.Actor.Props.Create(() => new PeerRouteActor(lease, dataplane, counters));
 
     /// <summary>The child name for a subnet's route.</summary>
     public static string NameOf(Addressing.Ipv4Subnet subnet) => "peer-" + subnet.Key;
@@ -48,6 +53,11 @@ public sealed class PeerRouteActor : UntypedActor
                     Install();
                 Context.Parent.Tell(new PeerRouteInstalled(_lease, _counters));
                 break;
+            case RetirePeerRoute:
+                // Removed here, in order after any UpdatePeerLease: no late re-install can follow.
+                _dataplane.RemovePeer(_lease.Subnet);
+                Context.Stop(Self);
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -55,13 +65,17 @@ public sealed class PeerRouteActor : UntypedActor
     }
 
     private void Install() => _dataplane.SetPeer(_lease.Subnet, new IPEndPoint(_lease.PublicIp, _lease.Port), _counters);
-
-    /// <inheritdoc />
-    protected override void PostStop() => _dataplane.RemovePeer(_lease.Subnet);
 }
 
 /// <summary>Tells a peer route its lease changed.</summary>
 public sealed record UpdatePeerLease(Lease Lease);
+
+/// <summary>Tells a peer route its lease is gone: remove the entry from the data path, then stop.</summary>
+public sealed record RetirePeerRoute
+{
+    /// <summary>The only instance.</summary>
+    public static readonly RetirePeerRoute Instance = new();
+}
 
 /// <summary>Sent by a peer route to its parent once its entry is in the table.</summary>
 public sealed record PeerRouteInstalled(Lease Lease, PeerCounters Counters);

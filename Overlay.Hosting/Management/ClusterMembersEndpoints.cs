@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Overlay.Hosting.Cluster;
 
 namespace Overlay.Hosting.Management;
 
@@ -11,32 +12,43 @@ namespace Overlay.Hosting.Management;
 /// GET /cluster/members, GET|PUT|DELETE /cluster/members/{address}. PUT and DELETE need the
 /// management token when one is configured (<see cref="ManagementTokenFilter"/>). An address may be given as
 /// "akka.tcp://overlay@host:port" (URL-encoded or not), "overlay@host:port" or "host:port".
+/// They follow the current <see cref="IControlPlane"/>; while there is none (a node's control plane
+/// rejoining) they answer 503 with the reason.
 /// </summary>
 public static class ClusterMembersEndpoints
 {
     /// <summary>Maps the routes.</summary>
     public static IEndpointRouteBuilder MapClusterMembers(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/cluster/members", (ActorSystem system) => Results.Json(MembersOf(Akka.Cluster.Cluster.Get(system))));
-        app.MapGet("/cluster/members/{**address}", (string address, ActorSystem system) =>
+        app.MapGet("/cluster/members", (IControlPlane controlPlane) =>
+            WithCluster(controlPlane, cluster => Results.Json(MembersOf(cluster))));
+        app.MapGet("/cluster/members/{**address}", (string address, IControlPlane controlPlane) => WithCluster(controlPlane, cluster =>
         {
-            var cluster = Akka.Cluster.Cluster.Get(system);
             var member = Find(cluster, address);
             return member is null
                 ? Results.NotFound(new ManagementMessage($"Member [{address}] not found"))
                 : Results.Json(MemberOf(member));
-        });
-        app.MapPut("/cluster/members/{**address}", async (string address, HttpRequest request, ActorSystem system) =>
+        }));
+        app.MapPut("/cluster/members/{**address}", async (string address, HttpRequest request, IControlPlane controlPlane) =>
         {
             string? operation = null;
             if (request.HasFormContentType)
                 operation = (await request.ReadFormAsync()).TryGetValue("operation", out var v) ? v.ToString() : null;
             operation ??= request.Query["operation"].ToString();
-            return Operate(Akka.Cluster.Cluster.Get(system), address, operation);
+            return WithCluster(controlPlane, cluster => Operate(cluster, address, operation));
         }).RequireManagementToken();
-        app.MapDelete("/cluster/members/{**address}", (string address, ActorSystem system) =>
-            Operate(Akka.Cluster.Cluster.Get(system), address, "Leave")).RequireManagementToken();
+        app.MapDelete("/cluster/members/{**address}", (string address, IControlPlane controlPlane) =>
+            WithCluster(controlPlane, cluster => Operate(cluster, address, "Leave"))).RequireManagementToken();
         return app;
+    }
+
+    private static IResult WithCluster(IControlPlane controlPlane, Func<Akka.Cluster.Cluster, IResult> answer)
+    {
+        var state = controlPlane.Current;
+        return state.System is { } system
+            ? answer(Akka.Cluster.Cluster.Get(system))
+            : Results.Json(new ManagementMessage(state.Unavailable ?? "no control plane"),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     private static IResult Operate(Akka.Cluster.Cluster cluster, string address, string? operation)

@@ -83,6 +83,15 @@ public static class MetricNames
     /// <summary>Seed: 1 when the last registry snapshot request was answered in time.</summary>
     public const string RegistryUp = "overlay_registry_up";
 
+    /// <summary>Node: control-plane incarnations replaced (counter; exported with "_total").</summary>
+    public const string ControlPlaneRestarts = "overlay_node_control_plane_restarts";
+
+    /// <summary>Node: number of the current control-plane incarnation (gauge).</summary>
+    public const string ControlPlaneIncarnation = "overlay_node_control_plane_incarnation";
+
+    /// <summary>Node: 1 while the control plane is Up in the cluster (gauge).</summary>
+    public const string ControlPlaneUp = "overlay_node_control_plane_up";
+
     /// <summary>Unit of byte counters (exported as the "_bytes" suffix).</summary>
     public const string UnitBytes = "By";
 

@@ -107,6 +107,16 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// <summary>The subnet of the running (or last faulted) session; null when stopped.</summary>
     public Ipv4Subnet? LocalSubnet => Volatile.Read(ref _session)?.Subnet;
 
+    /// <inheritdoc />
+    public Ipv4Subnet? ServedSubnet => Volatile.Read(ref _session) is { Ended: false } s ? s.Subnet : null;
+
+    /// <inheritdoc />
+    public IReadOnlyList<InstalledRoute> InstalledRoutes()
+    {
+        lock (_gate)
+            return _peers.Values.Select(e => new InstalledRoute(e.Subnet, e.Endpoint, e.Counters)).ToList();
+    }
+
     /// <summary>The TUN device name and MTU of the current session; null when stopped.</summary>
     public (string Name, int Mtu)? Device => Volatile.Read(ref _session) is { } s ? (s.Tun.Name, s.Tun.Mtu) : null;
 

@@ -1,10 +1,9 @@
 using Akka.Actor;
-using Akka.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Overlay.Actors.Node;
-using Overlay.Hosting.Cluster;
+using Overlay.Node.Agent;
 
 namespace Overlay.Node.IpMasq;
 
@@ -17,7 +16,7 @@ namespace Overlay.Node.IpMasq;
 /// Thread-safety: one loop does all iptables work; the health check reads one volatile field.
 /// </summary>
 public sealed partial class IpMasqService(
-    IRequiredActor<NodeActor> node, Iptables iptables, TimeSpan resync, ILogger<IpMasqService> logger)
+    INodeControlPlane controlPlane, Iptables iptables, TimeSpan resync, ILogger<IpMasqService> logger)
     : BackgroundService, IHealthCheck
 {
     private IpMasqRules? _installed;
@@ -92,7 +91,8 @@ public sealed partial class IpMasqService(
         NodeStatus status;
         try
         {
-            var actor = await node.ResolveAsync(IpMasqConstants.StatusTimeout, cancellation);
+            if (controlPlane.Current.Agent is not { } actor)
+                return; // rejoining: the installed rules stay; checked again on the next round
             status = await actor.Ask<NodeStatus>(GetNodeStatus.Instance, IpMasqConstants.StatusTimeout, cancellation);
         }
         catch (Exception ex) when (ex is AskTimeoutException or TimeoutException)

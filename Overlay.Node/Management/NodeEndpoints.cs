@@ -1,17 +1,18 @@
 using Akka.Actor;
-using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Overlay.Actors.Node;
-using Overlay.Hosting.Cluster;
 using Overlay.Hosting.Management;
+using Overlay.Node.Agent;
 using Overlay.Node.Dataplane;
 
 namespace Overlay.Node.Management;
 
 /// <summary>The node's own routes: GET /lease (this node's lease) and GET /routes (the
-/// forwarding table with per-peer counters and the drop counters by reason).</summary>
+/// forwarding table with per-peer counters and the drop counters by reason). They ask the node actor
+/// of the current control-plane incarnation; while none is Up, /lease answers 503 with the reason
+/// and /routes shows the data path's own table (what it forwards on) with that reason.</summary>
 public static class NodeEndpoints
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
@@ -19,15 +20,21 @@ public static class NodeEndpoints
     /// <summary>Maps the routes.</summary>
     public static IEndpointRouteBuilder MapNodeRoutes(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/lease", async (IRequiredActor<NodeActor> node) =>
+        app.MapGet("/lease", async (INodeControlPlane controlPlane) =>
         {
+            var state = controlPlane.Current;
+            if (state.Agent is not { } node)
+                return Results.Json(new ErrorJson(state.Unavailable ?? "no control plane"), statusCode: StatusCodes.Status503ServiceUnavailable);
             var status = await StatusAsync(node);
             return status?.Lease is { } lease
                 ? Results.Json(LeaseJson.From(lease))
                 : Results.NotFound(new ErrorJson("this node holds no lease yet"));
         });
-        app.MapGet("/routes", async (IRequiredActor<NodeActor> node, OverlayDataplane dataplane) =>
+        app.MapGet("/routes", async (INodeControlPlane controlPlane, OverlayDataplane dataplane) =>
         {
+            var state = controlPlane.Current;
+            if (state.Agent is not { } node)
+                return Results.Json(DataPathOnly(dataplane, state.Unavailable ?? "no control plane"));
             var status = await StatusAsync(node);
             if (status is null)
                 return Results.Json(new ErrorJson("the node agent did not answer"), statusCode: StatusCodes.Status503ServiceUnavailable);
@@ -37,16 +44,24 @@ public static class NodeEndpoints
                 installed.ContainsKey(p.Lease.Subnet), p.Counters.TxPackets, p.Counters.TxBytes, p.Counters.RxPackets,
                 p.Counters.RxBytes)).ToList();
             return Results.Json(new RoutesJson(status.Lease?.Subnet.ToString(), status.Network?.Network.ToString(),
-                dataplane.Device?.Name, dataplane.Device?.Mtu, status.DataplaneRunning, peers, dataplane.Drops.Snapshot()));
+                dataplane.Device?.Name, dataplane.Device?.Mtu, dataplane.IsRunning, peers, dataplane.Drops.Snapshot()));
         });
         return app;
     }
 
-    private static async Task<NodeStatus?> StatusAsync(IRequiredActor<NodeActor> node)
+    /// <summary>/routes without a control plane: the data path's table as it forwards now (no lease
+    /// holder names: those come from the registry view), and why the control plane is missing.</summary>
+    private static RoutesJson DataPathOnly(OverlayDataplane dataplane, string reason) =>
+        new(dataplane.ServedSubnet?.ToString(), null, dataplane.Device?.Name, dataplane.Device?.Mtu, dataplane.IsRunning,
+            dataplane.Peers().Select(e => new PeerRouteJson(e.Subnet.ToString(), "", e.Endpoint.ToString(), true,
+                e.Counters.TxPackets, e.Counters.TxBytes, e.Counters.RxPackets, e.Counters.RxBytes)).ToList(),
+            dataplane.Drops.Snapshot(), reason);
+
+    private static async Task<NodeStatus?> StatusAsync(IActorRef node)
     {
         try
         {
-            return await (await node.ResolveAsync(AskTimeout)).Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout);
+            return await node.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout);
         }
         catch (Exception ex) when (ex is AskTimeoutException or TimeoutException)
         {
@@ -55,10 +70,11 @@ public static class NodeEndpoints
     }
 }
 
-/// <summary>GET /routes.</summary>
+/// <summary>GET /routes. <c>ControlPlane</c> is null while the control plane is Up, else why it is not
+/// (the table then comes from the data path alone).</summary>
 public sealed record RoutesJson(
     string? Local, string? Network, string? Device, int? Mtu, bool Running,
-    IReadOnlyList<PeerRouteJson> Peers, IReadOnlyDictionary<string, long> Drops);
+    IReadOnlyList<PeerRouteJson> Peers, IReadOnlyDictionary<string, long> Drops, string? ControlPlane = null);
 
 /// <summary>One peer route with its counters.</summary>
 public sealed record PeerRouteJson(

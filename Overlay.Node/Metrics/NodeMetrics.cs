@@ -1,9 +1,8 @@
 using System.Diagnostics.Metrics;
 using Akka.Actor;
-using Akka.Hosting;
 using Overlay.Actors.Node;
-using Overlay.Hosting.Cluster;
 using Overlay.Hosting.Metrics;
+using Overlay.Node.Agent;
 using Overlay.Node.Dataplane;
 
 namespace Overlay.Node.Metrics;
@@ -23,14 +22,14 @@ public sealed class NodeMetrics : IMetricsRefresher
     /// <summary>How long a scrape waits for the node actor's status.</summary>
     public static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly IRequiredActor<NodeActor> _node;
+    private readonly INodeControlPlane _controlPlane;
     private readonly OverlayDataplane _dataplane;
     private NodeStatus? _status;
 
     /// <summary>Creates the instruments on <see cref="MetricNames.NodeMeter"/>.</summary>
-    public NodeMetrics(IMeterFactory meters, IRequiredActor<NodeActor> node, OverlayDataplane dataplane)
+    public NodeMetrics(IMeterFactory meters, INodeControlPlane controlPlane, OverlayDataplane dataplane)
     {
-        _node = node;
+        _controlPlane = controlPlane;
         _dataplane = dataplane;
         var meter = meters.Create(MetricNames.NodeMeter);
         meter.CreateObservableGauge(MetricNames.Peers, () => _dataplane.Peers().Count,
@@ -67,6 +66,12 @@ public sealed class NodeMetrics : IMetricsRefresher
             description: "Version gaps seen on the lease topic (each one triggers a resync).");
         meter.CreateObservableGauge(MetricNames.LeaseViewVersion, () => Subscriber(s => s.Version),
             description: "Registry version of this node's lease view.");
+        meter.CreateObservableCounter(MetricNames.ControlPlaneRestarts, () => _controlPlane.Restarts,
+            description: "Control-plane incarnations (actor systems) that ended other than by shutdown and were replaced; the data path kept running.");
+        meter.CreateObservableGauge(MetricNames.ControlPlaneIncarnation, () => _controlPlane.Incarnation,
+            description: "Number of the current control-plane incarnation (1 for the first).");
+        meter.CreateObservableGauge(MetricNames.ControlPlaneUp, () => _controlPlane.IsUp ? 1 : 0,
+            description: "1 while the current control-plane incarnation is Up in the cluster.");
     }
 
     /// <inheritdoc />
@@ -74,7 +79,8 @@ public sealed class NodeMetrics : IMetricsRefresher
     {
         try
         {
-            var node = await _node.ResolveAsync(StatusTimeout, cancellation);
+            if (_controlPlane.Current.Agent is not { } node)
+                return; // rejoining: keep the last status
             Volatile.Write(ref _status, await node.Ask<NodeStatus>(GetNodeStatus.Instance, StatusTimeout, cancellation));
         }
         catch (Exception ex) when (ex is AskTimeoutException or TimeoutException or OperationCanceledException)

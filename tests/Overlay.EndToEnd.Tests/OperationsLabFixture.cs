@@ -8,9 +8,10 @@ namespace Overlay.EndToEnd.Tests;
 /// <summary>
 /// A lab of its own for the operations tests (its own namespaces, seed and two nodes, pods behind
 /// both) because it runs the nodes with flags the shared lab does not use: host 1 with --ip-masq
-/// (and a 1s --iptables-resync so that a restored rule is seen quickly), host 2 without; and its
+/// (and a 1s --iptables-resync so that a restored rule is seen quickly), host 2 without; its
 /// net-conf.json sets Backend.Port to <see cref="BackendPort"/>, not flannel's 8285, with no --port on
-/// the nodes, so they must take their UDP port from the network config.
+/// the nodes, so they must take their UDP port from the network config; and the seed runs with the
+/// default --lease-grace (5m), which the control-plane loss test needs.
 /// Started lazily by the first test; disposal ends only its own processes, by PID, and deletes its
 /// namespaces, also after failures. Not thread-safe: the tests run one at a time.
 /// </summary>
@@ -41,6 +42,9 @@ public sealed class OperationsLabFixture : IAsyncLifetime
 
     /// <summary>subnet.env files, the seed's data, logs.</summary>
     public string RunDirectory { get; }
+
+    /// <summary>The seed's management API.</summary>
+    public ManagementClient SeedApi => new(Topology.Seed);
 
     /// <summary>Host <paramref name="i"/>'s node management API.</summary>
     public ManagementClient NodeApi(int i) => new(Topology.Host(i));

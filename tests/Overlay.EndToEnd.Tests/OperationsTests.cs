@@ -85,7 +85,8 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.Equal(
         [
             "overlay_build_info", "overlay_dataplane_up", "overlay_lease_expiry_timestamp_seconds", "overlay_lease_resyncs_total",
-            "overlay_lease_version_gaps_total", "overlay_lease_view_version", "overlay_offload_datagrams_received_total",
+            "overlay_lease_version_gaps_total", "overlay_lease_view_version", "overlay_node_control_plane_incarnation",
+            "overlay_node_control_plane_restarts_total", "overlay_node_control_plane_up", "overlay_offload_datagrams_received_total",
             "overlay_offload_gro_batches_total", "overlay_offload_segments_sent_total", "overlay_offload_super_packets_total",
             "overlay_offload_tun_writes_total", "overlay_offload_udp_sends_total", "overlay_packets_dropped_total",
             "overlay_peer_receive_bytes_total", "overlay_peer_receive_packets_total", "overlay_peer_transmit_bytes_total",
@@ -99,6 +100,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.True(Value(scrape, "overlay_offload_gro_batches_total") >= pings);
         Assert.True(Value(scrape, "overlay_offload_tun_writes_total", "kind=\"single\"") >= pings);
         Assert.Equal(1, Value(scrape, "overlay_dataplane_up"));
+        Assert.Equal(1, Value(scrape, "overlay_node_control_plane_up"));
         foreach (var reason in new[] { "not_ipv4", "malformed", "no_route", "too_big", "not_for_this_subnet", "spoofed_source", "unknown_source", "send_error", "tun_write_error" })
         {
             Assert.True(Value(scrape, "overlay_packets_dropped_total", $"reason=\"{reason}\"") >= 0, $"no drop series for {reason}");

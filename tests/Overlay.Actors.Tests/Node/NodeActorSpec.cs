@@ -143,17 +143,111 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void Stopping_the_node_stops_the_data_path_and_keeps_the_lease()
+    public void Stopping_the_node_leaves_the_data_path_and_its_routes_running_and_keeps_the_lease()
     {
         var node = StartNode();
-        Grant(LeaseOf(Mine, "me", "192.0.2.5", 2));
-        AwaitAssert(() => Assert.Equal(1, _dataplane.Starts));
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        var peer = LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 3);
+        Grant(mine);
+        AnswerSnapshot(3, mine, peer);
+        AwaitAssert(() => Assert.True(_dataplane.Peers.ContainsKey(peer.Subnet)));
         Watch(node);
         Sys.Stop(node);
         ExpectTerminated(node);
-        Assert.Equal("stop", _dataplane.Calls.Last());
+        Assert.DoesNotContain("stop", _dataplane.Calls);
+        Assert.DoesNotContain(_dataplane.Calls, c => c.StartsWith("remove ", StringComparison.Ordinal));
+        Assert.Equal(Mine, _dataplane.ServedSubnet);
+        Assert.True(_dataplane.Peers.ContainsKey(peer.Subnet));
         // Nothing the node sent on its way out gave the lease back.
         var sent = _registry.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m);
         Assert.DoesNotContain(sent, m => m is ReleaseLease);
+    }
+
+    [Fact]
+    public async Task A_node_whose_actor_system_terminated_leaves_the_data_path_and_its_routes_as_they_were()
+    {
+        var old = Akka.Actor.ActorSystem.Create("incarnation-1", ActorSpecConfig.Cluster);
+        try
+        {
+            var registry = CreateTestProbe(old, "old-registry");
+            old.ActorOf(NodeActor.Props(new NodeIdentity("me", IPAddress.Parse("192.0.2.5"), 8285, null,
+                TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30)), registry.Ref, _dataplane), "node");
+            var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+            var peer = LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 3);
+            registry.ExpectMsg<AcquireLease>();
+            registry.Reply(new LeaseAcquired(mine, Network));
+            registry.FishForMessage(m => m is GetLeaseSnapshot, TimeSpan.FromSeconds(10));
+            registry.Reply(new LeaseSnapshot(3, Network, [mine, peer]));
+            AwaitAssert(() => Assert.True(_dataplane.Peers.ContainsKey(peer.Subnet)));
+        }
+        finally
+        {
+            await old.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        Assert.DoesNotContain("stop", _dataplane.Calls);
+        Assert.DoesNotContain(_dataplane.Calls, c => c.StartsWith("remove ", StringComparison.Ordinal));
+        Assert.Equal(Mine, _dataplane.ServedSubnet);
+        Assert.Equal(IPEndPoint.Parse("192.0.2.6:8285"), _dataplane.Peers[Ipv4Subnet.Parse("10.244.6.0/24")]);
+    }
+
+    [Fact]
+    public void A_node_over_a_running_data_path_keeps_it_and_removes_only_the_routes_the_fresh_view_lacks()
+    {
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        var kept = LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 3);
+        var moved = LeaseOf(Ipv4Subnet.Parse("10.244.7.0/24"), "b", "192.0.2.7", 4);
+        var gone = Ipv4Subnet.Parse("10.244.8.0/24");
+        _dataplane.Preload(mine,
+            (kept.Subnet, IPEndPoint.Parse("192.0.2.6:8285")),
+            (moved.Subnet, IPEndPoint.Parse("192.0.2.70:8285")),
+            (gone, IPEndPoint.Parse("192.0.2.8:8285")));
+        var keptCounters = _dataplane.CountersOf(kept.Subnet);
+
+        // subnet.env of an older lease says otherwise: the served subnet wins.
+        StartNode(Ipv4Subnet.Parse("10.244.99.0/24"));
+        var acquire = _registry.ExpectMsg<AcquireLease>();
+        Assert.Equal(Mine, acquire.RequestedSubnet);
+        _registry.Reply(new LeaseAcquired(mine with { Version = 9 }, Network));
+        AwaitAssert(() => Assert.Contains("start-noop " + Mine, _dataplane.Calls));
+        // Nothing is flushed before the full view arrived.
+        Assert.Equal(3, _dataplane.Peers.Count);
+
+        AnswerSnapshot(9, mine, kept, moved);
+        AwaitAssert(() =>
+        {
+            Assert.False(_dataplane.Peers.ContainsKey(gone));
+            Assert.Equal(IPEndPoint.Parse("192.0.2.7:8285"), _dataplane.Peers[moved.Subnet]);
+        });
+        Assert.Equal(IPEndPoint.Parse("192.0.2.6:8285"), _dataplane.Peers[kept.Subnet]);
+        // The unchanged route was never removed (no flap) and kept its counters.
+        Assert.Equal(["remove " + gone], _dataplane.Calls.Where(c => c.StartsWith("remove ", StringComparison.Ordinal)));
+        Assert.Same(keptCounters, _dataplane.CountersOf(kept.Subnet));
+        Assert.DoesNotContain("stop", _dataplane.Calls);
+        Assert.Equal(0, _dataplane.Starts);
+    }
+
+    [Fact]
+    public void Another_subnet_granted_under_a_running_data_path_is_refused_loudly_and_changes_nothing()
+    {
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        var other = LeaseOf(Ipv4Subnet.Parse("10.244.42.0/24"), "me", "192.0.2.5", 7);
+        var peer = Ipv4Subnet.Parse("10.244.6.0/24");
+        _dataplane.Preload(mine, (peer, IPEndPoint.Parse("192.0.2.6:8285")));
+        var conflicts = CreateTestProbe();
+        Sys.EventStream.Subscribe(conflicts.Ref, typeof(DataPathSubnetConflict));
+
+        StartNode();
+        _registry.ExpectMsg<AcquireLease>();
+        _registry.Reply(new LeaseAcquired(other, Network));
+
+        var conflict = conflicts.ExpectMsg<DataPathSubnetConflict>();
+        Assert.Equal(Mine, conflict.Served);
+        Assert.Equal(other.Subnet, conflict.Granted);
+        // No silent move: the running data path, its subnet and its routes are untouched, and the
+        // node asks for nothing more (no subscriber, no renewal of the unwanted lease).
+        _registry.ExpectNoMsg(TimeSpan.FromMilliseconds(800));
+        Assert.Empty(_dataplane.Calls);
+        Assert.Equal(Mine, _dataplane.ServedSubnet);
+        Assert.True(_dataplane.Peers.ContainsKey(peer));
     }
 }

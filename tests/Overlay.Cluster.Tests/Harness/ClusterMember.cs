@@ -38,12 +38,12 @@ public sealed class ClusterMember : IAsyncDisposable
     public Akka.Actor.Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
     /// <summary>Starts a member; it joins <paramref name="seedAddress"/>, else <paramref name="joinTo"/>, else itself.
-    /// With <paramref name="storage"/> it has the registry role.</summary>
+    /// With <paramref name="storage"/> it has the registry role. <paramref name="port"/> 0 picks a free one.</summary>
     public static async Task<ClusterMember> StartAsync(StorageSettings? storage, RegistrySettings? registry = null,
-        ClusterMember? joinTo = null, string? extraHocon = null, string? seedAddress = null)
+        ClusterMember? joinTo = null, string? extraHocon = null, string? seedAddress = null, int port = 0)
     {
         var roles = storage is null ? new[] { ClusterRoles.Node } : new[] { ClusterRoles.Seed, ClusterRoles.Registry };
-        var cluster = new ClusterSettings("127.0.0.1", 0, [], roles, BindHost: "127.0.0.1");
+        var cluster = new ClusterSettings("127.0.0.1", port, [], roles, BindHost: "127.0.0.1");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, _) =>

@@ -68,6 +68,11 @@ public sealed class FakeNode : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Leaves the cluster; the node actor stops its data path.</summary>
-    public ValueTask DisposeAsync() => Member.DisposeAsync();
+    /// <summary>Leaves the cluster, then stops the data path (as overlay-node does on SIGTERM: the node
+    /// actor leaves it running).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Member.DisposeAsync();
+        Dataplane.Stop();
+    }
 }
