@@ -22,11 +22,26 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapOverlayHealth(this IEndpointRouteBuilder app, string processName)
     {
         var alive = new HealthCheckOptions { Predicate = r => r.Tags.Contains(LivenessTag) };
-        var ready = new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) };
+        var ready = new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag), ResponseWriter = WriteReasonsAsync };
         app.MapHealthChecks("/health/alive", alive);
         app.MapHealthChecks("/health/ready", ready);
         app.MapGet("/healthz", () => Results.Text($"{processName} is running"));
         app.MapHealthChecks("/readyz", ready);
         return app;
+    }
+
+    /// <summary>The status ("Healthy", "Degraded", "Unhealthy") as before, and when not healthy the
+    /// reason of every check that is not, so an operator sees why without reading the log, e.g.
+    /// "Unhealthy: overlay.node.dataplane: view incomplete: piece 3 of 66 of registry version 70001".</summary>
+    private static Task WriteReasonsAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "text/plain";
+        var reasons = report.Entries
+            .Where(e => e.Value.Status != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+            .Select(e => $"{e.Key}: {e.Value.Description ?? e.Value.Exception?.Message ?? e.Value.Status.ToString()}")
+            .ToList();
+        return context.Response.WriteAsync(reasons.Count == 0
+            ? report.Status.ToString()
+            : $"{report.Status}: {string.Join("; ", reasons)}");
     }
 }
