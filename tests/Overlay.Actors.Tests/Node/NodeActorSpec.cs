@@ -34,11 +34,12 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         _registry.Reply(new LeaseAcquired(lease, Network));
     }
 
-    /// <summary>Answers the subscriber's snapshot request (skipping renewals and retries).</summary>
+    /// <summary>Answers the subscriber's request for the view (skipping renewals and retries) with
+    /// the whole view in one piece.</summary>
     private void AnswerSnapshot(long version, params Lease[] leases)
     {
-        _registry.FishForMessage(m => m is GetLeaseSnapshot, TimeSpan.FromSeconds(10));
-        _registry.Reply(new LeaseSnapshot(version, Network, leases));
+        _registry.FishForMessage(m => m is GetLeaseSnapshotPiece { Index: 0 }, TimeSpan.FromSeconds(10));
+        _registry.Reply(new LeaseSnapshotPiece(version, 0, 1, leases.Length, Network, leases));
     }
 
     [Fact]
