@@ -22,7 +22,9 @@ namespace Overlay.Actors.Leases;
 /// registry that lost history) fetches the whole view again.
 /// A fresh subscription reaches the registry's member only with the next pub-sub gossip, so the
 /// events published in that window are lost and no later event may reveal it: one extra
-/// "settle" probe, a few gossip intervals after the first view, closes that window.
+/// "settle" probe, a few gossip intervals after the first view, closes that window. Every completed
+/// transfer is followed by one probe at once as well: the registry may serve a view it cut a few
+/// versions earlier, and the probe brings it up to date.
 /// </summary>
 public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
@@ -223,6 +225,9 @@ public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnbou
             Timers.StartSingleTimer("settle", Resync.Instance, _settleDelay);
         }
         Become(Live);
+        // The registry may have served a view it cut a few versions ago (it reuses a recent cut
+        // rather than cutting one per joining node): catch up with it now, not at the next event.
+        Probe();
     }
 
     private void Live(object message)

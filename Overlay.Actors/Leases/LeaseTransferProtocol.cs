@@ -11,8 +11,11 @@ namespace Overlay.Actors.Leases;
 
 /// <summary>Asks for piece <paramref name="Index"/> (0-based) of the view at registry version
 /// <paramref name="Version"/>; Version 0 means "start a transfer of your current view" (then Index is 0).
-/// Answered with <see cref="LeaseSnapshotPiece"/> or <see cref="LeaseSnapshotUnavailable"/>.</summary>
-public sealed record GetLeaseSnapshotPiece(long Version, int Index) : ILeaseRegistryCommand;
+/// Answered with <see cref="LeaseSnapshotPiece"/> or <see cref="LeaseSnapshotUnavailable"/>.
+/// A new transfer may start from a view cut a few versions ago (a subscriber catches up with a
+/// probe afterwards); <paramref name="Exact"/> asks for the current version itself (management
+/// routes and metrics, which do not catch up).</summary>
+public sealed record GetLeaseSnapshotPiece(long Version, int Index, bool Exact = false) : ILeaseRegistryCommand;
 
 /// <summary>
 /// One piece of the view at <paramref name="Version"/>: the leases of this piece, in subnet order

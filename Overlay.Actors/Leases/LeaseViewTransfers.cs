@@ -22,15 +22,15 @@ public sealed class LeaseViewTransfers
     /// <summary>
     /// The answer to <paramref name="request"/> on <paramref name="state"/>. Version 0 starts a
     /// transfer: the newest view already cut if it is at most
-    /// <see cref="LeaseTransferConstants.ReuseTransferWithinVersions"/> versions old, else a new cut
-    /// of <paramref name="state"/>. Any other version is served only from a view cut at exactly that
+    /// <see cref="LeaseTransferConstants.ReuseTransferWithinVersions"/> versions old (never for an
+    /// exact request), else a new cut of <paramref name="state"/>. Any other version is served only from a view cut at exactly that
     /// version; a version or piece not held is <see cref="LeaseSnapshotUnavailable"/>.
     /// </summary>
     public IOverlayMessage Serve(GetLeaseSnapshotPiece request, LeaseRegistryState state)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(state);
-        var pieces = request.Version == 0 ? Current(state) : _transfers.Find(t => t[0].Version == request.Version);
+        var pieces = request.Version == 0 ? Current(state, reuse: !request.Exact) : _transfers.Find(t => t[0].Version == request.Version);
         if (pieces is null || request.Index < 0 || request.Index >= pieces.Count)
             return new LeaseSnapshotUnavailable(request.Version, request.Index);
         return pieces[request.Index];
@@ -59,9 +59,9 @@ public sealed class LeaseViewTransfers
         return _recent.Where(e => e.Version > knownVersion).ToList();
     }
 
-    private IReadOnlyList<LeaseSnapshotPiece> Current(LeaseRegistryState state)
+    private IReadOnlyList<LeaseSnapshotPiece> Current(LeaseRegistryState state, bool reuse)
     {
-        if (_transfers.Count > 0)
+        if (_transfers.Count > 0 && (reuse || _transfers[^1][0].Version == state.Version))
         {
             var newest = _transfers[^1];
             var age = state.Version - newest[0].Version;

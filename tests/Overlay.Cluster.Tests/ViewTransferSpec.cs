@@ -3,6 +3,7 @@ using Akka.Actor;
 using Overlay.Actors.Configuration;
 using Overlay.Actors.Leases;
 using Overlay.Cluster.Tests.Harness;
+using Overlay.Hosting.Registry;
 using Xunit.Abstractions;
 
 namespace Overlay.Cluster.Tests;
@@ -56,6 +57,13 @@ public sealed class ViewTransferSpec(ITestOutputHelper output)
             var piece = await node.Registry.Ask<LeaseSnapshotPiece>(new GetLeaseSnapshotPiece(first.Version, k), AskTimeout);
             Assert.True(serializer.ToBinary(piece).Length <= LeaseTransferConstants.MaxPieceBytes);
         }
+
+        // The seed routes and metrics read the view the same way, and only that way gets it from
+        // a member that does not host the registry: the whole snapshot is dropped by remoting.
+        var whole = await RegistryViewReader.ReadAsync(node.Registry, AskTimeout);
+        Assert.Equal(view.Leases.Values, whole.Leases);
+        await Assert.ThrowsAsync<AskTimeoutException>(() =>
+            node.Registry.Ask<LeaseSnapshot>(GetLeaseSnapshot.Instance, TimeSpan.FromSeconds(3)));
 
         // A lease granted now reaches the node through pub-sub as before.
         var extra = await seed.Registry.Ask<LeaseAcquired>(new AcquireLease("late", System.Net.IPAddress.Parse("192.0.2.99"),

@@ -39,6 +39,10 @@ public sealed class LeaseViewTransfersTests
         Assert.Equal(first.Version, again.Version);
         Assert.Equal(1, transfers.TransfersBuilt);
         Assert.Equal(events, transfers.Since(first.Version, state.Version));
+        // The management routes and metrics ask for exactly the current version.
+        var exact = (LeaseSnapshotPiece)transfers.Serve(new GetLeaseSnapshotPiece(0, 0, Exact: true), state);
+        Assert.Equal(state.Version, exact.Version);
+        Assert.Equal(2, transfers.TransfersBuilt);
     }
 
     [Fact]
