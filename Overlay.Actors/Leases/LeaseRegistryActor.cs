@@ -26,6 +26,9 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     private readonly Dictionary<string, DateTimeOffset> _removedMembers = new();
     private LeaseRegistryState _state = LeaseRegistryState.Empty;
 
+    // Full views cut into pieces and the recent events, for subscribers (issue 14).
+    private readonly LeaseViewTransfers _transfers = new();
+
     // Recovery timing for the log line at RecoveryCompleted (bench/control-plane reads it): started
     // when the actor is created, which is when recovery is requested from the journal.
     private readonly System.Diagnostics.Stopwatch _recovery = System.Diagnostics.Stopwatch.StartNew();
@@ -97,6 +100,15 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
+            // Reads of the view, served outside LeaseRegistryState: they change nothing.
+            case GetLeaseSnapshotPiece request:
+                Sender.Tell(_transfers.Serve(request, _state));
+                break;
+            case GetLeaseVersion probe:
+                foreach (var e in _transfers.Since(probe.KnownVersion, _state.Version))
+                    Sender.Tell(e);
+                Sender.Tell(new LeaseVersionIs(_state.Version));
+                break;
             case ILeaseRegistryCommand command:
                 Execute(_state.Process(command, _clock.GetUtcNow(), _settings), Sender);
                 break;
@@ -164,6 +176,7 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
         PersistAll(decision.Events, e =>
         {
             _state = _state.Apply(e);
+            _transfers.Record(e);
             Mediator.Tell(new Publish(LeaseTopic.Name, e));
             if (e is LeaseEnded ended)
                 _log.Info("Lease {0} ended: {1} (version {2})", ended.Subnet, ended.Reason, ended.Version);

@@ -29,6 +29,9 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(ReleaseLease)] = "XL",
         [typeof(EvictLease)] = "EL",
         [typeof(GetLeaseSnapshot)] = "GS",
+        // view transfer in pieces and version probe (issue 14)
+        [typeof(GetLeaseSnapshotPiece)] = "GP",
+        [typeof(GetLeaseVersion)] = "GV",
         // replies
         [typeof(LeaseAcquired)] = "LA",
         [typeof(LeaseRenewalSucceeded)] = "LR",
@@ -36,6 +39,10 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(LeaseRequestRejected)] = "LJ",
         [typeof(LeaseNotFound)] = "LN",
         [typeof(LeaseSnapshot)] = "SN",
+        // view transfer replies (issue 14); "SP" is binary (LeaseSnapshotPieceCodec)
+        [typeof(LeaseSnapshotPiece)] = "SP",
+        [typeof(LeaseSnapshotUnavailable)] = "SU",
+        [typeof(LeaseVersionIs)] = "VI",
         // events (persisted: these manifests are in every journal)
         [typeof(NetworkConfigured)] = "E-NC",
         [typeof(LeaseGranted)] = "E-LG",
@@ -74,6 +81,8 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         Manifest(obj); // throws for types without a manifest
         if (obj is PackedRegistrySnapshot packed)
             return RegistrySnapshotCodec.Write(packed, Options);
+        if (obj is LeaseSnapshotPiece piece)
+            return LeaseSnapshotPieceCodec.Write(piece, Options);
         return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
     }
 
@@ -87,6 +96,8 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
             return GetLeaseSnapshot.Instance;
         if (type == typeof(PackedRegistrySnapshot))
             return RegistrySnapshotCodec.Read(bytes, Options);
+        if (type == typeof(LeaseSnapshotPiece))
+            return LeaseSnapshotPieceCodec.Read(bytes, Options);
         try
         {
             return JsonSerializer.Deserialize(bytes, type, Options)

@@ -44,20 +44,7 @@ public static class RegistrySnapshotCodec
             w.Write(leases.Count);
             Span<byte> address = stackalloc byte[16];
             foreach (var lease in leases)
-            {
-                w.Write(lease.Subnet.Network);
-                w.Write((byte)lease.Subnet.PrefixLength);
-                w.Write(lease.NodeName ?? "");
-                if (!lease.PublicIp.TryWriteBytes(address, out var length))
-                    throw new SerializationException($"RegistrySnapshotCodec: cannot encode public IP {lease.PublicIp} of {lease.Subnet}");
-                w.Write((byte)length);
-                w.Write(address[..length]);
-                w.Write(lease.Port);
-                w.Write(lease.ExpiresAt.Ticks);
-                w.Write((short)lease.ExpiresAt.TotalOffsetMinutes);
-                w.Write(lease.Version);
-                w.Write(lease.MemberAddress ?? "");
-            }
+                WriteLease(w, lease, address);
             w.Write(freed.Count);
             foreach (var f in freed)
             {
@@ -84,16 +71,7 @@ public static class RegistrySnapshotCodec
             var network = networkJson.Length == 0 ? null : JsonSerializer.Deserialize<NetworkConfig>(networkJson, jsonOptions);
             var leases = new Lease[Count(r.ReadInt32(), bytes.Length, "lease")];
             for (var i = 0; i < leases.Length; i++)
-            {
-                var subnet = new Ipv4Subnet(r.ReadUInt32(), r.ReadByte());
-                var nodeName = r.ReadString();
-                var address = new IPAddress(r.ReadBytes(r.ReadByte()));
-                var port = r.ReadInt32();
-                var ticks = r.ReadInt64();
-                var offset = TimeSpan.FromMinutes(r.ReadInt16());
-                leases[i] = new Lease(subnet, nodeName, address, port, new DateTimeOffset(ticks, offset), r.ReadInt64(),
-                    r.ReadString());
-            }
+                leases[i] = ReadLease(r);
             var freed = new FreedSubnet[Count(r.ReadInt32(), bytes.Length, "freed subnet")];
             for (var i = 0; i < freed.Length; i++)
                 freed[i] = new FreedSubnet(new Ipv4Subnet(r.ReadUInt32(), r.ReadByte()), r.ReadInt64());
@@ -108,9 +86,57 @@ public static class RegistrySnapshotCodec
         }
     }
 
+    /// <summary>Writes one lease in the layout above (shared with <see cref="LeaseSnapshotPieceCodec"/>);
+    /// <paramref name="scratch"/> holds at least 16 bytes.</summary>
+    internal static void WriteLease(BinaryWriter w, Lease lease, Span<byte> scratch)
+    {
+        w.Write(lease.Subnet.Network);
+        w.Write((byte)lease.Subnet.PrefixLength);
+        w.Write(lease.NodeName ?? "");
+        if (!lease.PublicIp.TryWriteBytes(scratch, out var length))
+            throw new SerializationException($"RegistrySnapshotCodec: cannot encode public IP {lease.PublicIp} of {lease.Subnet}");
+        w.Write((byte)length);
+        w.Write(scratch[..length]);
+        w.Write(lease.Port);
+        w.Write(lease.ExpiresAt.Ticks);
+        w.Write((short)lease.ExpiresAt.TotalOffsetMinutes);
+        w.Write(lease.Version);
+        w.Write(lease.MemberAddress ?? "");
+    }
+
+    /// <summary>Reads one lease written by <see cref="WriteLease"/>.</summary>
+    internal static Lease ReadLease(BinaryReader r)
+    {
+        var subnet = new Ipv4Subnet(r.ReadUInt32(), r.ReadByte());
+        var nodeName = r.ReadString();
+        var address = new IPAddress(r.ReadBytes(r.ReadByte()));
+        var port = r.ReadInt32();
+        var ticks = r.ReadInt64();
+        var offset = TimeSpan.FromMinutes(r.ReadInt16());
+        return new Lease(subnet, nodeName, address, port, new DateTimeOffset(ticks, offset), r.ReadInt64(), r.ReadString());
+    }
+
+    /// <summary>Exactly how many bytes <see cref="WriteLease"/> writes for <paramref name="lease"/>.</summary>
+    public static int EncodedSize(Lease lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var addressBytes = lease.PublicIp.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 16 : 4;
+        return 4 + 1 + StringSize(lease.NodeName) + 1 + addressBytes + 4 + 8 + 2 + 8 + StringSize(lease.MemberAddress);
+    }
+
+    /// <summary>BinaryWriter's string: a 7-bit encoded UTF-8 length, then the bytes.</summary>
+    internal static int StringSize(string? value)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(value ?? "");
+        var prefix = 1;
+        for (var n = bytes >> 7; n != 0; n >>= 7)
+            prefix++;
+        return prefix + bytes;
+    }
+
     // Every entry takes at least one byte: a count beyond the payload length is corrupt, and
     // rejecting it up front avoids allocating an array for it.
-    private static int Count(int count, int payloadBytes, string what) =>
+    internal static int Count(int count, int payloadBytes, string what) =>
         count < 0 || count > payloadBytes
             ? throw new SerializationException($"RegistrySnapshotCodec: bad {what} count {count} in {payloadBytes} bytes")
             : count;

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Overlay.Actors.Addressing;
 using Overlay.Actors.Leases;
 using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Registry;
 
 namespace Overlay.Hosting.Management;
 
@@ -25,7 +26,7 @@ public static class LeaseEndpoints
     {
         app.MapGet("/leases", async (IRequiredActor<LeaseRegistryActor> registry) =>
         {
-            var snapshot = await AskAsync<LeaseSnapshot>(registry, GetLeaseSnapshot.Instance);
+            var snapshot = await ReadViewAsync(registry);
             return snapshot is null
                 ? Unavailable()
                 : Results.Json(new LeasesJson(snapshot.Version, NetworkJson.From(snapshot.Network),
@@ -35,7 +36,7 @@ public static class LeaseEndpoints
         {
             if (!TryParse(subnet, out var parsed, out var bad))
                 return bad;
-            var snapshot = await AskAsync<LeaseSnapshot>(registry, GetLeaseSnapshot.Instance);
+            var snapshot = await ReadViewAsync(registry);
             if (snapshot is null)
                 return Unavailable();
             var lease = snapshot.Leases.FirstOrDefault(l => l.Subnet == parsed);
@@ -74,6 +75,20 @@ public static class LeaseEndpoints
     private static IResult Unavailable() => Results.Json(
         new ErrorJson($"the lease registry did not answer within {RegistryTimeout.TotalSeconds:0}s"),
         statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>The whole view, in pieces (see <see cref="RegistryViewReader"/>), or null when the registry does not answer.</summary>
+    private static async Task<LeaseSnapshot?> ReadViewAsync(IRequiredActor<LeaseRegistryActor> registry)
+    {
+        try
+        {
+            var actor = await registry.ResolveAsync(RegistryTimeout);
+            return await RegistryViewReader.ReadAsync(actor, RegistryTimeout);
+        }
+        catch (Exception ex) when (ex is AskTimeoutException or TimeoutException)
+        {
+            return null;
+        }
+    }
 
     private static async Task<T?> AskAsync<T>(IRequiredActor<LeaseRegistryActor> registry, object message) where T : class
     {

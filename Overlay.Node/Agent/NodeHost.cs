@@ -49,6 +49,7 @@ public static partial class NodeHost
             PumpScheduling = settings.PumpScheduling,
             IpMasq = settings.IpMasq,
         }, sp.GetRequiredService<ILogger<OverlayDataplane>>()));
+        builder.Services.AddSingleton<NodeReadiness>(); // one instance: it remembers a complete view was held
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);
         var identity = new NodeIdentity(settings.NodeName, settings.PublicIp, settings.Port, settings.RequestedSubnet,
             RetryInterval, ResyncInterval);

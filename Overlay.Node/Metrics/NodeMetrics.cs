@@ -61,9 +61,9 @@ public sealed class NodeMetrics : IMetricsRefresher
         meter.CreateObservableGauge(MetricNames.LeaseExpiry, LeaseExpiry, MetricNames.UnitSeconds,
             "Unix time at which this node's lease expires unless renewed; absent without a lease.");
         meter.CreateObservableCounter(MetricNames.LeaseResyncs, () => Subscriber(s => s.Resyncs),
-            description: "Times the node re-read the whole lease view from the registry.");
+            description: "Periodic checks of the lease view against the registry (version probes; the whole view is fetched only when one finds it behind beyond what the registry keeps).");
         meter.CreateObservableCounter(MetricNames.LeaseVersionGaps, () => Subscriber(s => s.Gaps),
-            description: "Version gaps seen on the lease topic (each one triggers a resync).");
+            description: "Version gaps seen on the lease topic (each one triggers a version probe).");
         meter.CreateObservableGauge(MetricNames.LeaseViewVersion, () => Subscriber(s => s.Version),
             description: "Registry version of this node's lease view.");
         meter.CreateObservableCounter(MetricNames.ControlPlaneRestarts, () => _controlPlane.Restarts,

@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Overlay.Actors.Leases;
 using Overlay.Hosting.Cluster;
 using Overlay.Hosting.Metrics;
+using Overlay.Hosting.Registry;
 
 namespace Overlay.Seed.Metrics;
 
@@ -74,7 +75,8 @@ public sealed class SeedMetrics : IMetricsRefresher
         try
         {
             var registry = await _registry.ResolveAsync(SnapshotTimeout, cancellation);
-            var snapshot = await registry.Ask<LeaseSnapshot>(GetLeaseSnapshot.Instance, SnapshotTimeout, cancellation);
+            // In pieces: from a seed that does not host the registry a whole snapshot outgrows the remoting frame.
+            var snapshot = await RegistryViewReader.ReadAsync(registry, SnapshotTimeout, cancellation);
             Apply(snapshot);
             Volatile.Write(ref _registryUp, 1);
         }

@@ -15,6 +15,7 @@ const string usage = """
       recovery-measure   --provider Sqlite|Postgres --connection <conn> --leases <n>   (internal)
       snapshot-codec     [--leases 65536] [--repeat 3]
       remote-load        --seed akka.tcp://overlay@host:port --host <bind address> [--count 1000]
+      view-transfer      [--leases 65536] [--runs 3]   (a fresh node receiving the whole lease view)
     """;
 
 // Akka falls back to its console logger while a host shuts down; keep stdout for the JSON only.
@@ -94,6 +95,14 @@ try
             var concurrency = options.Int("concurrency", BenchConstants.DefaultConcurrency);
             options.RejectUnknown();
             result = await RemoteLoadCommand.RunAsync(seed, host, count, concurrency);
+            break;
+        }
+        case "view-transfer":
+        {
+            var leases = options.Int("leases", BenchConstants.DefaultRecoveryLeases);
+            var runs = options.Int("runs", 3);
+            options.RejectUnknown();
+            result = await ViewTransferBench.RunAsync(leases, runs);
             break;
         }
         default:

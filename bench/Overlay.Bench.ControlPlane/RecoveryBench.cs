@@ -121,7 +121,7 @@ public static partial class RecoveryBench
 
     /// <summary>Writes the journal with <see cref="BulkJournalWriter"/> in a member that has the SQL
     /// persistence plugins and the overlay serializer but no registry.</summary>
-    private static async Task<TimeSpan> BulkGenerateAsync(StorageSettings storage, int leases, int snapshotEvery)
+    internal static async Task<TimeSpan> BulkGenerateAsync(StorageSettings storage, int leases, int snapshotEvery)
     {
         var watch = Stopwatch.StartNew();
         storage.Prepare();

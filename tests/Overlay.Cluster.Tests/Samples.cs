@@ -38,5 +38,12 @@ public static class Samples
         yield return new RegistrySnapshot(45, Network, [Lease], [new FreedSubnet(Ipv4Subnet.Parse("10.244.9.0/24"), 30)]);
         yield return new PackedRegistrySnapshot(
             new RegistrySnapshot(45, Network, [Lease], [new FreedSubnet(Ipv4Subnet.Parse("10.244.9.0/24"), 30)]));
+        yield return new GetLeaseSnapshotPiece(0, 0);
+        yield return new GetLeaseSnapshotPiece(42, 3);
+        yield return new LeaseSnapshotPiece(42, 3, 7, 6500, Network, [Lease, Lease with { Subnet = Ipv4Subnet.Parse("10.244.8.0/24") }]);
+        yield return new LeaseSnapshotPiece(0, 0, 1, 0, null, []);
+        yield return new LeaseSnapshotUnavailable(42, 3);
+        yield return new GetLeaseVersion(41);
+        yield return new LeaseVersionIs(45);
     }
 }

@@ -34,11 +34,12 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         _registry.Reply(new LeaseAcquired(lease, Network));
     }
 
-    /// <summary>Answers the subscriber's snapshot request (skipping renewals and retries).</summary>
+    /// <summary>Answers the subscriber's request for the view (skipping renewals and retries) with
+    /// the whole view in one piece.</summary>
     private void AnswerSnapshot(long version, params Lease[] leases)
     {
-        _registry.FishForMessage(m => m is GetLeaseSnapshot, TimeSpan.FromSeconds(10));
-        _registry.Reply(new LeaseSnapshot(version, Network, leases));
+        _registry.FishForMessage(m => m is GetLeaseSnapshotPiece { Index: 0 }, TimeSpan.FromSeconds(10));
+        _registry.Reply(new LeaseSnapshotPiece(version, 0, 1, leases.Length, Network, leases));
     }
 
     [Fact]
@@ -118,6 +119,28 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(mine, status.Lease);
         Assert.True(status.DataplaneRunning);
         Assert.Equal(peerB.Subnet, Assert.Single(status.Peers).Lease.Subnet);
+    }
+
+    [Fact]
+    public async Task Its_status_says_how_far_the_view_got_until_the_view_is_complete()
+    {
+        var node = StartNode();
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        Grant(mine);
+        var peers = Enumerable.Range(10, 3).Select(i => LeaseOf(Ipv4Subnet.Parse($"10.244.{i}.0/24"), $"p{i}", $"192.0.2.{i}", i)).ToArray();
+        // Piece 1 of 2 arrives; the second is still out.
+        _registry.FishForMessage(m => m is GetLeaseSnapshotPiece { Index: 0 }, TimeSpan.FromSeconds(10));
+        _registry.Reply(new LeaseSnapshotPiece(12, 0, 2, 4, Network, [mine, peers[0]]));
+        _registry.FishForMessage(m => m is GetLeaseSnapshotPiece { Version: 12, Index: 1 }, TimeSpan.FromSeconds(10));
+        var waiting = await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3));
+        Assert.Equal("view incomplete: piece 2 of 2 of registry version 12", waiting.Subscriber?.View?.Describe());
+        Assert.Empty(_dataplane.Peers);
+
+        _registry.Reply(new LeaseSnapshotPiece(12, 1, 2, 4, Network, [peers[1], peers[2]]));
+        AwaitAssert(() => Assert.Equal(3, _dataplane.Peers.Count));
+        var ready = await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3));
+        Assert.True(ready.Subscriber?.View?.HasView);
+        Assert.Equal("view complete at registry version 12", ready.Subscriber!.View!.Describe());
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 /// fixture started, by PID, and deletes the namespaces, also after failures.
 /// Not thread-safe: the tests run one at a time (see AssemblyInfo.cs).
 /// </summary>
-public sealed class OverlayLabFixture : IAsyncLifetime
+public class OverlayLabFixture : IAsyncLifetime
 {
     private readonly ManagedProcess?[] _nodes = new ManagedProcess?[EndToEndConstants.HostCount + 1];
     private readonly List<ManagedProcess> _helpers = [];
@@ -22,11 +22,22 @@ public sealed class OverlayLabFixture : IAsyncLifetime
     private Task? _start;
     private ManagedProcess? _seed;
 
+    private readonly string? _netConf;
+
     /// <summary>Creates the fixture; nothing is started yet.</summary>
     public OverlayLabFixture()
+        : this("e2e", null)
     {
-        Topology = new Topology("e2e");
-        RunDirectory = Path.Combine(Path.GetTempPath(), $"overlay-e2e-{Topology.Prefix}");
+    }
+
+    /// <summary>A lab whose namespaces start with <paramref name="prefixStem"/> and whose seed gets
+    /// <paramref name="netConf"/> as its net-conf.json (null: the embedded default); nothing is
+    /// started yet.</summary>
+    protected OverlayLabFixture(string prefixStem, string? netConf)
+    {
+        Topology = new Topology(prefixStem);
+        RunDirectory = Path.Combine(Path.GetTempPath(), $"overlay-{prefixStem}-{Topology.Prefix}");
+        _netConf = netConf;
     }
 
     /// <summary>The namespaces.</summary>
@@ -84,6 +95,13 @@ public sealed class OverlayLabFixture : IAsyncLifetime
     /// <summary>Starts host <paramref name="i"/>'s node (after a stop) and waits until it is ready.</summary>
     public async Task StartNodeAsync(int i)
     {
+        await LaunchNodeAsync(i);
+        await WaitReadyAsync(_nodes[i]!, NodeApi(i), EndToEndConstants.NodeReadyTimeout);
+    }
+
+    /// <summary>Starts host <paramref name="i"/>'s node (after a stop) without waiting for it.</summary>
+    public async Task LaunchNodeAsync(int i)
+    {
         if (_nodes[i] is { HasExited: false })
         {
             throw new InvalidOperationException($"node h{i} is already running (PID {_nodes[i]!.Pid})");
@@ -115,7 +133,6 @@ public sealed class OverlayLabFixture : IAsyncLifetime
                 .. _nodeExtraArgs[i] ?? [],
             ],
             Path.Combine(RunDirectory, $"h{i}", "node.log"));
-        await WaitReadyAsync(_nodes[i]!, NodeApi(i), EndToEndConstants.NodeReadyTimeout);
     }
 
     /// <summary>SIGTERM to host <paramref name="i"/>'s node and a bounded wait for its exit.</summary>
@@ -272,6 +289,13 @@ public sealed class OverlayLabFixture : IAsyncLifetime
         string seedDll = RepositoryLayout.SeedDll;
         _ = RepositoryLayout.NodeDll;
         Directory.CreateDirectory(RunDirectory);
+        string[] netConf = [];
+        if (_netConf is not null)
+        {
+            string path = Path.Combine(RunDirectory, "net-conf.json");
+            await File.WriteAllTextAsync(path, _netConf);
+            netConf = ["--net-config-path", path];
+        }
 
         await Topology.UpAsync(EndToEndConstants.HostCount);
         await Topology.AttackerAsync();
@@ -288,6 +312,7 @@ public sealed class OverlayLabFixture : IAsyncLifetime
                 "--management-host", "127.0.0.1",
                 "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
                 "--lease-grace", EndToEndConstants.LeaseGrace,
+                .. netConf,
             ],
             Path.Combine(RunDirectory, "seed", "seed.log"));
         await WaitReadyAsync(_seed, SeedApi, EndToEndConstants.SeedReadyTimeout);

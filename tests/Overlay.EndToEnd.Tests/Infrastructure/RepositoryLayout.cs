@@ -23,6 +23,10 @@ public static class RepositoryLayout
     /// <summary>overlay-node.dll (override: OVERLAY_NODE_DLL).</summary>
     public static string NodeDll => ProjectOutput("OVERLAY_NODE_DLL", "Overlay.Node", "overlay-node.dll");
 
+    /// <summary>overlay-bench-control-plane.dll (override: OVERLAY_BENCH_CONTROL_PLANE_DLL), for remote-load.</summary>
+    public static string BenchControlPlaneDll =>
+        ProjectOutput("OVERLAY_BENCH_CONTROL_PLANE_DLL", Path.Combine("bench", "Overlay.Bench.ControlPlane"), "overlay-bench-control-plane.dll");
+
     /// <summary>overlay-fuzz.dll (override: OVERLAY_FUZZ_DLL).</summary>
     public static string FuzzDll => ProjectOutput("OVERLAY_FUZZ_DLL", Path.Combine("tests", "Overlay.Fuzz"), "overlay-fuzz.dll");
 
