@@ -82,13 +82,14 @@ public sealed class RejoiningEndpointsTests
                 Assert.Contains(Reason, await answer.Content.ReadAsStringAsync());
             }
 
-            // Ready (200) but degraded, and saying why: the node forwards, its control plane rejoins.
+            // This process never held a complete lease view (no incarnation ever answered), so it is
+            // not ready, and says why: the control plane rejoins while the data path forwards. (A
+            // node that held a complete view before is Degraded instead: NodeReadiness.)
             var ready = await http.GetAsync("/health/ready");
             var text = await ready.Content.ReadAsStringAsync();
-            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-            Assert.StartsWith("Degraded", text);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.Contains("overlay.node.control-plane: Degraded - " + Reason, text);
-            Assert.Contains("overlay.node.dataplane: Healthy", text);
+            Assert.Contains("overlay.node.dataplane: Unhealthy - " + Reason, text);
         }
         finally
         {

@@ -199,8 +199,8 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
             var peer = LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 3);
             registry.ExpectMsg<AcquireLease>();
             registry.Reply(new LeaseAcquired(mine, Network));
-            registry.FishForMessage(m => m is GetLeaseSnapshot, TimeSpan.FromSeconds(10));
-            registry.Reply(new LeaseSnapshot(3, Network, [mine, peer]));
+            registry.FishForMessage(m => m is GetLeaseSnapshotPiece { Index: 0 }, TimeSpan.FromSeconds(10));
+            registry.Reply(new LeaseSnapshotPiece(3, 0, 1, 2, Network, [mine, peer]));
             AwaitAssert(() => Assert.True(_dataplane.Peers.ContainsKey(peer.Subnet)));
         }
         finally
