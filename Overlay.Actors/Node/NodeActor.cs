@@ -17,6 +17,9 @@ namespace Overlay.Actors.Node;
 /// </summary>
 public sealed class NodeActor : UntypedActor, IWithTimers
 {
+    /// <summary>The node renews when this fraction (1/3) of its lease's remaining lifetime has passed.</summary>
+    private const int RenewalDivisor = 3;
+
     private readonly NodeIdentity _identity;
     private readonly IActorRef _registry;
     private readonly IDataplane _dataplane;
@@ -79,10 +82,30 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 break;
             case LeaseRequestRejected rejected:
                 _log.Warning("Lease request rejected: {0}; retrying in {1}", rejected.Reason, _identity.RetryInterval);
+                Context.System.EventStream.Publish(new NodeLeaseProblem(rejected.Reason));
+                break;
+            case LeaseRefused { Kind: LeaseRefusal.NotHolder } refused when !_acquiring && _lease is not null
+                                                                          && refused.Subnet == _lease.Subnet:
+                // The registry knows this lease under another member address (this node's actor
+                // system was restarted elsewhere): acquiring again moves it here, or says who has it.
+                _log.Warning("Renewal of {0} refused: {1}; acquiring again", _lease.Subnet, refused.Reason);
+                Timers.Cancel(nameof(Renew));
+                Acquire(_lease.Subnet);
+                break;
+            case LeaseRefused refused:
+                // Another live host holds this node's name or public IP (F27, F28): taking it would
+                // put two hosts on one subnet. Loud, and retried: the lease comes back by itself
+                // once the other holder is gone from the cluster.
+                _log.Error("Lease refused: {0}; retrying every {1}", refused.Reason, _identity.RetryInterval);
+                Context.System.EventStream.Publish(new NodeLeaseProblem($"lease refused: {refused.Reason}"));
                 break;
             case Renew:
                 if (_lease is not null)
+                {
                     _registry.Tell(new RenewLease(_identity.NodeName, _lease.Subnet));
+                    // Until the registry answers (a lost message, a failover), renew again.
+                    Timers.StartSingleTimer(nameof(Renew), Renew.Instance, _identity.RetryInterval);
+                }
                 break;
             case LeaseRenewalSucceeded renewed when _lease is not null && renewed.Lease.Subnet == _lease.Subnet:
                 _lease = renewed.Lease;
@@ -90,6 +113,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 break;
             case LeaseNotFound notFound when _lease is not null && notFound.Subnet == _lease.Subnet:
                 _log.Warning("Registry has no lease {0} for this node any more; acquiring again", notFound.Subnet);
+                Timers.Cancel(nameof(Renew));
                 Acquire(_lease.Subnet);
                 break;
             case StartDataplane:
@@ -156,6 +180,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         _network = acquired.Network;
         _log.Info("Lease {0} acquired (expires {1:u}){2}", _lease.Subnet, _lease.ExpiresAt,
             previous is not null && previous.Subnet != _lease.Subnet ? $", replacing {previous.Subnet}" : "");
+        Context.System.EventStream.Publish(new NodeLeaseProblem(null));
         StartDataplaneIfLeased();
         ScheduleRenewal();
         if (_subscriber.IsNobody())
@@ -185,9 +210,11 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     {
         if (_lease is null)
             return;
-        // Renew at half the remaining lifetime: early enough to survive a registry failover or two.
+        // Renew at a third of the remaining lifetime: early enough to survive a registry failover or
+        // two, and a node clock that lags the registry's (F22: -90 s with a 2 min TTL renews after
+        // 70 s). A lost renewal is retried every RetryInterval until the registry answers.
         var remaining = _lease.ExpiresAt - _clock.GetUtcNow();
-        var delay = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, remaining.Ticks / 2));
+        var delay = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, remaining.Ticks / RenewalDivisor));
         Timers.StartSingleTimer(nameof(Renew), Renew.Instance, delay);
     }
 

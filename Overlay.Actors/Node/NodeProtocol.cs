@@ -33,3 +33,8 @@ public sealed record NodeIdentity(
     Ipv4Subnet? RequestedSubnet,
     TimeSpan RetryInterval,
     TimeSpan ResyncInterval);
+
+/// <summary>Published on the node's event stream (local only) by the node actor: why it has no
+/// lease (the registry's refusal or rejection in words), or null once it holds one. The node's
+/// readiness check reports it.</summary>
+public sealed record NodeLeaseProblem(string? Reason);

@@ -45,6 +45,10 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(RegistrySnapshot)] = "S-RS",
         // snapshot store, binary (RegistrySnapshotCodec); what the registry writes since issue 5
         [typeof(PackedRegistrySnapshot)] = "S-RB",
+        // issue 13 (identity, authorisation, config drift)
+        [typeof(ApplyNetworkConfig)] = "AN",
+        [typeof(LeaseRefused)] = "LF",
+        [typeof(NetworkConfigDrifted)] = "ND",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =

@@ -45,6 +45,7 @@ public static partial class NodeHost
             PumpScheduling = settings.PumpScheduling,
             IpMasq = settings.IpMasq,
         }, sp.GetRequiredService<ILogger<OverlayDataplane>>()));
+        builder.Services.AddSingleton<LeaseProblemBoard>();
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.AddOverlayMetrics(MetricNames.NodeMeter, "overlay-node");
         builder.Services.AddSingleton<NodeMetrics>();
@@ -65,6 +66,7 @@ public static partial class NodeHost
             .WithLeaseRegistryProxy()
             .WithActors((system, registry, _) =>
             {
+                sp.GetRequiredService<LeaseProblemBoard>().Listen(system);
                 var proxy = registry.Get<LeaseRegistryActor>();
                 var node = system.ActorOf(NodeActor.Props(identity, proxy, sp.GetRequiredService<OverlayDataplane>()), "node");
                 registry.Register<NodeActor>(node);

@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using Overlay.Actors.Addressing;
+
+namespace Overlay.Actors.Leases;
+
+/// <summary>
+/// What one incarnation of the lease registry (one recovery of the persistent actor, on one
+/// singleton host) has itself seen since it recovered: cluster members with their liveness and
+/// roles, the removals it observed, and when it last persisted a grant or renewal of each lease.
+/// Never persisted and never inherited by the next incarnation: a registry that recovers (restart
+/// or singleton failover) starts with an empty one, which is what makes every lease's TTL and every
+/// holder's grace count from recovery at the earliest (issue 13).
+/// </summary>
+/// <remarks>
+/// <para>Times are offsets on a monotonic clock whose zero is this incarnation's recovery (the
+/// actor reads <see cref="TimeProvider.GetElapsedTime(long)"/>); a wall-clock step cannot move them.</para>
+/// <para>Immutable; every With* returns a new instance. Costs O(log n) per change.</para>
+/// </remarks>
+public sealed class RegistryIncarnation
+{
+    private ImmutableDictionary<string, SeenMember> _members = ImmutableDictionary<string, SeenMember>.Empty.WithComparers(StringComparer.Ordinal);
+    private ImmutableDictionary<string, TimeSpan> _removedAt = ImmutableDictionary<string, TimeSpan>.Empty.WithComparers(StringComparer.Ordinal);
+    private ImmutableDictionary<Ipv4Subnet, TimeSpan> _lastRenewal = ImmutableDictionary<Ipv4Subnet, TimeSpan>.Empty;
+
+    private RegistryIncarnation()
+    {
+    }
+
+    /// <summary>An incarnation that has seen nothing yet (just recovered, at monotonic time 0).</summary>
+    public static RegistryIncarnation Fresh { get; } = new();
+
+    /// <summary>Members by address as last seen, live or not; a removed member stays here (not live).</summary>
+    public IReadOnlyDictionary<string, SeenMember> Members => _members;
+
+    /// <summary>Member addresses whose removal this incarnation observed (MemberRemoved), with when.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> RemovedAt => _removedAt;
+
+    /// <summary>True when <paramref name="address"/> is a member of the registry's cluster that still
+    /// runs: seen and neither downed, exiting nor removed. Unknown and empty addresses are not live.</summary>
+    public bool IsLive(string? address) =>
+        !string.IsNullOrEmpty(address) && _members.TryGetValue(address, out var member) && member.Live;
+
+    /// <summary>True when <paramref name="address"/> is a live member with <paramref name="role"/>.</summary>
+    public bool HasRole(string? address, string role) =>
+        IsLive(address) && _members[address!].Roles.Contains(role);
+
+    /// <summary>When this incarnation last persisted a grant or renewal of <paramref name="subnet"/>;
+    /// null when it has not (the lease's TTL then counts from the recovery, time zero).</summary>
+    public TimeSpan? LastRenewal(Ipv4Subnet subnet) => _lastRenewal.TryGetValue(subnet, out var at) ? at : null;
+
+    /// <summary>A member was seen with this status. A live member at an address whose removal was
+    /// observed is back (same address, new process): its removal no longer counts.</summary>
+    public RegistryIncarnation WithMember(string address, bool live, IEnumerable<string> roles)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        var next = Copy();
+        next._members = _members.SetItem(address, new SeenMember(live, [.. roles]));
+        if (live)
+            next._removedAt = _removedAt.Remove(address);
+        return next;
+    }
+
+    /// <summary>The cluster removed the member at <paramref name="address"/>, observed at
+    /// <paramref name="at"/>; the first observation counts.</summary>
+    public RegistryIncarnation WithRemoved(string address, TimeSpan at)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        var next = Copy();
+        var roles = _members.TryGetValue(address, out var member) ? member.Roles : [];
+        next._members = _members.SetItem(address, new SeenMember(false, roles));
+        if (!_removedAt.ContainsKey(address))
+            next._removedAt = _removedAt.SetItem(address, at);
+        return next;
+    }
+
+    /// <summary>The event <paramref name="e"/> was persisted at <paramref name="at"/>: a grant or
+    /// renewal restarts that lease's TTL, an end forgets it.</summary>
+    public RegistryIncarnation WithPersisted(ILeaseEvent e, TimeSpan at)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var next = Copy();
+        next._lastRenewal = e switch
+        {
+            LeaseGranted granted => _lastRenewal.SetItem(granted.Lease.Subnet, at),
+            LeaseRenewed renewed => _lastRenewal.SetItem(renewed.Subnet, at),
+            LeaseEnded ended => _lastRenewal.Remove(ended.Subnet),
+            _ => _lastRenewal,
+        };
+        return next;
+    }
+
+    private RegistryIncarnation Copy() => (RegistryIncarnation)MemberwiseClone();
+
+    /// <summary>One member as last seen: whether it still runs, and its roles.</summary>
+    public sealed record SeenMember(bool Live, ImmutableHashSet<string> Roles);
+}
