@@ -210,13 +210,18 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     {
         if (_lease is null)
             return;
-        // Renew at a third of the remaining lifetime: early enough to survive a registry failover or
-        // two, and a node clock that lags the registry's (F22: -90 s with a 2 min TTL renews after
-        // 70 s). A lost renewal is retried every RetryInterval until the registry answers.
-        var remaining = _lease.ExpiresAt - _clock.GetUtcNow();
-        var delay = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, remaining.Ticks / RenewalDivisor));
-        Timers.StartSingleTimer(nameof(Renew), Renew.Instance, delay);
+        Timers.StartSingleTimer(nameof(Renew), Renew.Instance, RenewalDelay(_lease.ExpiresAt, _clock.GetUtcNow()));
     }
+
+    /// <summary>
+    /// When to renew a lease that expires at <paramref name="expiresAt"/> (registry clock), seen at
+    /// <paramref name="now"/> (this node's clock): after a third of the remaining lifetime, at least
+    /// one second. Early enough to survive a registry failover or two, and a node clock that lags the
+    /// registry's (F22: -90 s with a 2 min TTL renews after 70 s). A lost renewal is retried every
+    /// RetryInterval until the registry answers.
+    /// </summary>
+    public static TimeSpan RenewalDelay(DateTimeOffset expiresAt, DateTimeOffset now) =>
+        TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (expiresAt - now).Ticks / RenewalDivisor));
 
     /// <summary>A view newer than our lease that no longer has it means the registry ended it
     /// (evicted or expired): ask again, for the same subnet if it is still free.</summary>
