@@ -132,7 +132,10 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
                 Self.Tell(SweepRemovedMembers.Instance);
                 break;
             case SweepRemovedMembers:
-                Execute(_state.EndLeasesOfRemovedMembers(_seen, Monotonic, _settings.GracePeriod), ActorRefs.Nobody);
+                var removals = _state.EndLeasesOfRemovedMembers(_seen, Monotonic, _settings.GracePeriod);
+                if (removals.Events.Count == 0)
+                    _seen = _seen.WithoutSettledRemovals(Monotonic, _settings.GracePeriod, _state.HoldsLease);
+                Execute(removals, ActorRefs.Nobody);
                 break;
             case ClusterEvent.CurrentClusterState current:
                 OnClusterState(current);

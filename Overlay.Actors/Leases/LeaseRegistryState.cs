@@ -71,6 +71,9 @@ public sealed class LeaseRegistryState
     /// <summary>How many subnets of SubnetMin..SubnetMax no live lease holds; 0 while unconfigured.</summary>
     public int FreeSubnetCount => _usage is null ? 0 : (int)Math.Min(int.MaxValue, _usage.FreeCount);
 
+    /// <summary>True when some live lease names <paramref name="memberAddress"/> as its holder.</summary>
+    public bool HoldsLease(string memberAddress) => _byMember.SubnetsOf(memberAddress ?? "").Any();
+
     /// <summary>The live lease with exactly this subnet, or null.</summary>
     public Lease? Find(Ipv4Subnet subnet) => _leases.GetValueOrDefault(subnet);
 

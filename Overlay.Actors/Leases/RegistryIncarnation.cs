@@ -89,6 +89,24 @@ public sealed class RegistryIncarnation
         return next;
     }
 
+    /// <summary>
+    /// Forgets removed members whose removal is at least <paramref name="grace"/> old at
+    /// <paramref name="monotonic"/> and that hold no lease any more (<paramref name="holdsLease"/>
+    /// false): nothing can depend on them, and a long-lived registry with member churn must not
+    /// remember every address it ever saw. Returns this instance when there is nothing to forget.
+    /// </summary>
+    public RegistryIncarnation WithoutSettledRemovals(TimeSpan monotonic, TimeSpan grace, Func<string, bool> holdsLease)
+    {
+        ArgumentNullException.ThrowIfNull(holdsLease);
+        var settled = _removedAt.Where(r => r.Value + grace <= monotonic && !holdsLease(r.Key)).Select(r => r.Key).ToList();
+        if (settled.Count == 0)
+            return this;
+        var next = Copy();
+        next._removedAt = _removedAt.RemoveRange(settled);
+        next._members = _members.RemoveRange(settled);
+        return next;
+    }
+
     private RegistryIncarnation Copy() => (RegistryIncarnation)MemberwiseClone();
 
     /// <summary>One member as last seen: whether it still runs, and its roles.</summary>

@@ -289,6 +289,21 @@ public partial class LeaseRegistryStateTests
     }
 
     [Fact]
+    public void Settled_removals_of_members_without_leases_are_forgotten()
+    {
+        var seen = Seeing(H2, H3);
+        var state = H2Holds(seen);
+        seen = seen.WithRemoved(H2, TimeSpan.Zero).WithRemoved(H3, TimeSpan.Zero);
+
+        Assert.Same(seen, seen.WithoutSettledRemovals(Grace - TimeSpan.FromTicks(1), Grace, state.HoldsLease));
+        var pruned = seen.WithoutSettledRemovals(Grace, Grace, state.HoldsLease);
+        Assert.Equal([H2], pruned.RemovedAt.Keys);               // h2 still holds a lease: its removal still counts
+        Assert.False(pruned.Members.ContainsKey(H3));
+        Assert.True(state.HoldsLease(H2));
+        Assert.False(state.HoldsLease(H3));
+    }
+
+    [Fact]
     public void The_first_observed_removal_counts()
     {
         var seen = Seeing(H2).WithRemoved(H2, TimeSpan.FromMinutes(1)).WithRemoved(H2, TimeSpan.FromMinutes(4));
