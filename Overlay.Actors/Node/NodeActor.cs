@@ -33,6 +33,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     private NetworkConfig? _network;
     private LeaseView _view = LeaseView.Empty;
     private bool _acquiring;
+    private TimeSpan? _shortestLifetime;
     private bool _dataplaneRunning;
     private SubscriberStats? _subscriberStats;
 
@@ -210,18 +211,29 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     {
         if (_lease is null)
             return;
-        Timers.StartSingleTimer(nameof(Renew), Renew.Instance, RenewalDelay(_lease.ExpiresAt, _clock.GetUtcNow()));
+        // The shortest lifetime any fresh lease had since this process started stands in for the TTL
+        // (the node is not told it): a registry whose clock jumps ahead (F21, a failover to a host
+        // +13 h) hands out far-away ExpiresAt values, and renewing at a third of those would come
+        // after the registry's own (monotonic) TTL.
+        var remaining = _lease.ExpiresAt - _clock.GetUtcNow();
+        if (remaining > TimeSpan.Zero && (_shortestLifetime is null || remaining < _shortestLifetime))
+            _shortestLifetime = remaining;
+        Timers.StartSingleTimer(nameof(Renew), Renew.Instance, RenewalDelay(remaining, _shortestLifetime));
     }
 
     /// <summary>
-    /// When to renew a lease that expires at <paramref name="expiresAt"/> (registry clock), seen at
-    /// <paramref name="now"/> (this node's clock): after a third of the remaining lifetime, at least
-    /// one second. Early enough to survive a registry failover or two, and a node clock that lags the
-    /// registry's (F22: -90 s with a 2 min TTL renews after 70 s). A lost renewal is retried every
-    /// RetryInterval until the registry answers.
+    /// When to renew a lease with <paramref name="remaining"/> lifetime (its registry-clock ExpiresAt
+    /// minus this node's clock), given the <paramref name="shortestLifetime"/> seen so far: after a
+    /// third of the smaller, at least one second. Early enough to survive a registry failover or two,
+    /// a node clock that lags the registry's (F22: -90 s with a 2 min TTL renews after 70 s), and a
+    /// registry clock that jumps ahead. A lost renewal is retried every RetryInterval until the
+    /// registry answers.
     /// </summary>
-    public static TimeSpan RenewalDelay(DateTimeOffset expiresAt, DateTimeOffset now) =>
-        TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (expiresAt - now).Ticks / RenewalDivisor));
+    public static TimeSpan RenewalDelay(TimeSpan remaining, TimeSpan? shortestLifetime)
+    {
+        var basis = shortestLifetime is { } shortest && shortest < remaining ? shortest : remaining;
+        return TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, basis.Ticks / RenewalDivisor));
+    }
 
     /// <summary>A view newer than our lease that no longer has it means the registry ended it
     /// (evicted or expired): ask again, for the same subnet if it is still free.</summary>

@@ -214,8 +214,30 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         int expectedDelaySeconds)
     {
         var registryNow = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
-        var delay = NodeActor.RenewalDelay(registryNow.AddSeconds(ttlSeconds), registryNow.AddSeconds(nodeClockOffsetSeconds));
+        var remaining = registryNow.AddSeconds(ttlSeconds) - registryNow.AddSeconds(nodeClockOffsetSeconds);
+        var delay = NodeActor.RenewalDelay(remaining, shortestLifetime: null);
         Assert.Equal(TimeSpan.FromSeconds(expectedDelaySeconds), delay);
         Assert.True(delay < TimeSpan.FromSeconds(ttlSeconds));
+    }
+
+    [Fact]
+    public void A_registry_clock_that_jumps_ahead_does_not_stretch_the_renewal_interval()
+    {
+        // TTL 2 min; the registry fails over to a host 13 h ahead: the next lease seems to live 13 h.
+        var ttl = TimeSpan.FromMinutes(2);
+        var jumped = ttl + TimeSpan.FromHours(13);
+        Assert.Equal(TimeSpan.FromSeconds(40), NodeActor.RenewalDelay(jumped, shortestLifetime: ttl));
+        Assert.Equal(TimeSpan.FromSeconds(20), NodeActor.RenewalDelay(TimeSpan.FromMinutes(1), shortestLifetime: ttl));
+    }
+
+    [Fact]
+    public void The_renewal_interval_stays_short_after_a_lease_from_a_registry_whose_clock_is_ahead()
+    {
+        StartNode();
+        Grant(LeaseOf(Mine, "me", "192.0.2.5", 2, ttl: TimeSpan.FromSeconds(3)));
+        var first = _registry.FishForMessage<RenewLease>(m => m is RenewLease, TimeSpan.FromSeconds(5));
+        // The answer comes from a registry 13 h ahead: the next renewal still comes about a second later.
+        _registry.Reply(new LeaseRenewalSucceeded(LeaseOf(Mine, "me", "192.0.2.5", 3, ttl: TimeSpan.FromHours(13) + TimeSpan.FromSeconds(3))));
+        Assert.Equal(first.Subnet, _registry.FishForMessage<RenewLease>(m => m is RenewLease, TimeSpan.FromSeconds(5)).Subnet);
     }
 }
