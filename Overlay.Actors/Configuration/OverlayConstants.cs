@@ -59,4 +59,12 @@ public static class OverlayConstants
 
     /// <summary>The longest renewal coalescing window (with the default 24h TTL the window is this).</summary>
     public static readonly TimeSpan MaxRenewalCoalescing = TimeSpan.FromMinutes(1);
+
+    /// <summary>A registry sweep later than this (and than <see cref="RegistryStallSweeps"/> sweep
+    /// intervals) means the registry did not run meanwhile (stopped, starved): that time is not
+    /// counted against leases. 5 s is far above a GC pause or scheduler jitter, far below any TTL.</summary>
+    public static readonly TimeSpan RegistryStallThreshold = TimeSpan.FromSeconds(5);
+
+    /// <summary>See <see cref="RegistryStallThreshold"/>: with a long sweep interval, ten missed sweeps.</summary>
+    public const int RegistryStallSweeps = 10;
 }

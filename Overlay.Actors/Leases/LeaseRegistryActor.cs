@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
+using Overlay.Actors.Configuration;
 
 namespace Overlay.Actors.Leases;
 
@@ -36,6 +37,10 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     // clock whose zero is _recoveredAt; a new incarnation starts afresh.
     private RegistryIncarnation _seen = RegistryIncarnation.Fresh;
     private long _recoveredAt;
+
+    // When the last sweep ran, on this process's own monotonic clock (Stopwatch): a stall is a
+    // property of this process (its threads did not run), whatever TimeProvider times the leases.
+    private long _lastSweep;
 
     // Refusals repeat with every retry of the refused node; each distinct one is logged at most
     // once per RefusalLogInterval (the journal stays quiet anyway: refusals persist nothing).
@@ -111,6 +116,28 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
         cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent));
         Timers.StartPeriodicTimer(nameof(Sweep), Sweep.Instance, _settings.SweepInterval);
+        _lastSweep = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// A sweep far later than its interval means this registry did not run (SIGSTOP, a starved or
+    /// suspended host): renewals sent meanwhile are still in its sockets. That time counts against
+    /// no lease's TTL and no holder's grace, so the first sweep after a long stall does not end
+    /// every lease whose renewal is about to be read (<see cref="RegistryIncarnation.WithStall"/>).
+    /// </summary>
+    private void NoticeStall()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var gap = System.Diagnostics.Stopwatch.GetElapsedTime(_lastSweep, now);
+        _lastSweep = now;
+        var threshold = TimeSpan.FromTicks(Math.Max(OverlayConstants.RegistryStallThreshold.Ticks,
+            _settings.SweepInterval.Ticks * OverlayConstants.RegistryStallSweeps));
+        if (gap <= threshold)
+            return;
+        var stall = gap - _settings.SweepInterval;
+        _seen = _seen.WithStall(stall, Monotonic);
+        _log.Warning("Lease registry did not run for {0:F1} s (stopped or starved); that time counts against no lease's TTL or grace",
+            stall.TotalSeconds);
     }
 
     /// <inheritdoc />
@@ -125,6 +152,7 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
                 Execute(decision, Sender);
                 break;
             case Sweep:
+                NoticeStall();
                 // Two decisions, two messages: each must be made on the state the previous one
                 // left, and Persist holds the second message back until the first is applied.
                 // (Deciding both now would give both the same versions.)

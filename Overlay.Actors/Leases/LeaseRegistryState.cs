@@ -155,7 +155,7 @@ public sealed class LeaseRegistryState
         {
             if (expiresAt > now)
                 break;
-            if (monotonic - (seen.LastRenewal(subnet) ?? TimeSpan.Zero) < ttl)
+            if (monotonic - seen.TtlCountsFrom(subnet) < ttl)
                 continue;
             events.Add(new LeaseEnded(subnet, LeaseEndReason.Expired, Version + events.Count + 1));
         }

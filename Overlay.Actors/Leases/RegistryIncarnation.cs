@@ -22,6 +22,10 @@ public sealed class RegistryIncarnation
     private ImmutableDictionary<string, TimeSpan> _removedAt = ImmutableDictionary<string, TimeSpan>.Empty.WithComparers(StringComparer.Ordinal);
     private ImmutableDictionary<Ipv4Subnet, TimeSpan> _lastRenewal = ImmutableDictionary<Ipv4Subnet, TimeSpan>.Empty;
 
+    // Where leases without a renewal seen here count from: the recovery (zero), moved forward by
+    // every stall of the registry (WithStall).
+    private TimeSpan _baseline;
+
     private RegistryIncarnation()
     {
     }
@@ -45,8 +49,34 @@ public sealed class RegistryIncarnation
         IsLive(address) && _members[address!].Roles.Contains(role);
 
     /// <summary>When this incarnation last persisted a grant or renewal of <paramref name="subnet"/>;
-    /// null when it has not (the lease's TTL then counts from the recovery, time zero).</summary>
+    /// null when it has not (the lease's TTL then counts from <see cref="Baseline"/>).</summary>
     public TimeSpan? LastRenewal(Ipv4Subnet subnet) => _lastRenewal.TryGetValue(subnet, out var at) ? at : null;
+
+    /// <summary>Where the TTL of a lease without a renewal seen here counts from: the recovery (zero),
+    /// plus every stall since (<see cref="WithStall"/>).</summary>
+    public TimeSpan Baseline => _baseline;
+
+    /// <summary>When the TTL of <paramref name="subnet"/> counts from: its last renewal seen here, else
+    /// <see cref="Baseline"/>.</summary>
+    public TimeSpan TtlCountsFrom(Ipv4Subnet subnet) => LastRenewal(subnet) ?? _baseline;
+
+    /// <summary>
+    /// The registry did not run for <paramref name="stall"/> (its process was stopped or starved,
+    /// noticed as a late sweep): renewals could not reach it meanwhile, so that time counts against no
+    /// lease's TTL and no holder's grace. Every recorded time moves forward by it (at most to
+    /// <paramref name="monotonic"/>, now), which is O(n) and happens only after a stall.
+    /// </summary>
+    public RegistryIncarnation WithStall(TimeSpan stall, TimeSpan monotonic)
+    {
+        if (stall <= TimeSpan.Zero)
+            return this;
+        TimeSpan Shift(TimeSpan at) => at + stall < monotonic ? at + stall : monotonic;
+        var next = Copy();
+        next._baseline = Shift(_baseline);
+        next._lastRenewal = _lastRenewal.ToImmutableDictionary(kv => kv.Key, kv => Shift(kv.Value));
+        next._removedAt = _removedAt.ToImmutableDictionary(kv => kv.Key, kv => Shift(kv.Value), StringComparer.Ordinal);
+        return next;
+    }
 
     /// <summary>A member was seen with this status. A live member at an address whose removal was
     /// observed is back (same address, new process): its removal no longer counts.</summary>

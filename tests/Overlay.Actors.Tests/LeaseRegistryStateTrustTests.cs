@@ -374,6 +374,32 @@ public partial class LeaseRegistryStateTests
     }
 
     [Fact]
+    public void Time_the_registry_was_stalled_counts_against_no_lease_and_no_grace()
+    {
+        // h2 granted at 10 min; h3 granted by an earlier incarnation (counts from recovery), its holder
+        // removed 2 min before the registry stalls.
+        var (state, seen) = GrantedAt(TimeSpan.FromMinutes(10));
+        (state, _) = RunAs(state, Acquire("h3", "192.0.2.13", member: H3), CommandOrigin.Local, seen);
+        seen = seen.WithMember(H3, true, ["node"]).WithRemoved(H3, TimeSpan.FromMinutes(28));
+        var stalledAt = TimeSpan.FromMinutes(30);
+        var resumed = stalledAt + TimeSpan.FromHours(2); // SIGSTOP for 2 h, longer than TTL and grace
+        var wall = T0 + TimeSpan.FromHours(3);
+
+        Assert.Equal(2, state.SweepExpired(wall, seen, resumed, Settings.Ttl).Events.Count);  // what a stall would do
+        var after = seen.WithStall(resumed - stalledAt, resumed);
+        Assert.Empty(state.SweepExpired(wall, after, resumed, Settings.Ttl).Events);
+        Assert.Empty(state.EndLeasesOfRemovedMembers(after, resumed, Grace).Events);
+        Assert.Equal(TimeSpan.FromMinutes(10) + TimeSpan.FromHours(2), after.LastRenewal(S("10.244.1.0/24")));
+        Assert.Equal(TimeSpan.FromHours(2), after.Baseline);
+
+        // The rest of the grace and TTL run normally after the stall.
+        Assert.NotEmpty(state.EndLeasesOfRemovedMembers(after, resumed + Grace, Grace).Events);
+        var h3Expired = Assert.Single(state.SweepExpired(wall + Settings.Ttl, after, TimeSpan.FromHours(2) + Settings.Ttl, Settings.Ttl).Events);
+        Assert.Equal(S("10.244.2.0/24"), ((LeaseEnded)h3Expired).Subnet);
+        Assert.Same(seen, seen.WithStall(TimeSpan.Zero, resumed));
+    }
+
+    [Fact]
     public void Renewals_piled_up_by_a_failover_cost_one_event()
     {
         var (state, seen) = GrantedAt(TimeSpan.Zero);
