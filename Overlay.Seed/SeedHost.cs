@@ -20,7 +20,7 @@ public static partial class SeedHost
     public static async Task RunAsync(SeedSettings settings, CancellationToken cancellation)
     {
         var builder = ManagementHost.CreateBuilder(settings.Management, settings.Log);
-        builder.Services.AddSingleton(settings.Network);
+        builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<NetworkConfigurer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NetworkConfigurer>());
         builder.Services.AddHealthChecks()

@@ -20,7 +20,8 @@ public sealed record SeedSettings(
     StorageSettings Storage,
     ManagementSettings Management,
     RegistrySettings Registry,
-    LogSettings Log)
+    LogSettings Log,
+    bool NetConfigApply = false)
 {
     /// <summary>Every effective setting, redacted (no token, no database password): the start log
     /// line and `check-config` print exactly this.</summary>
@@ -34,6 +35,7 @@ public sealed record SeedSettings(
         .Add("subnet-range", $"{Network.SubnetMin}..{Network.SubnetMax}")
         .Add("backend", $"{Network.Backend.Type} port {Network.Backend.Port}")
         .Add("net-config", NetConfigSource)
+        .Add("net-config-apply", NetConfigApply)
         .Add("storage", $"{Storage.Provider} {Storage.Redacted}")
         .Add("management", Management.Describe())
         .Add("lease-ttl", Registry.Ttl)
@@ -61,6 +63,12 @@ public sealed class SeedOptions
     /// <summary>--net-config-path.</summary>
     public Option<string?> NetConfigPath { get; } = new("--net-config-path")
     { Description = "flannel net-conf.json [env OVERLAY_NET_CONFIG_PATH; default: embedded 10.244.0.0/16, SubnetLen 24, udp 8285]" };
+    /// <summary>--net-config-apply.</summary>
+    public Option<string?> NetConfigApply { get; } = new("--net-config-apply")
+    {
+        Description = "Make this seed's net-conf.json the registry's even when the journal holds a different one, ending the leases it no longer admits; without it the journal's config wins and a difference is only reported: true or false [env OVERLAY_NET_CONFIG_APPLY; default false]",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
     /// <summary>--data-dir.</summary>
     public Option<string?> DataDir { get; } = new("--data-dir")
     { Description = "Directory of the SQLite registry database [env OVERLAY_DATA_DIR; default ./data]" };
@@ -93,7 +101,7 @@ public sealed class SeedOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new[] { ClusterIp, ClusterPort, Seeds, NetConfigPath, DataDir, DbProvider, Db,
+        foreach (var option in new[] { ClusterIp, ClusterPort, Seeds, NetConfigPath, NetConfigApply, DataDir, DbProvider, Db,
                      ManagementHost, ManagementPort, LeaseTtl, LeaseGrace, SnapshotEvery })
             command.Options.Add(option);
         ManagementToken.AddTo(command);
@@ -137,6 +145,10 @@ public sealed class SeedOptions
             }
         }
 
+        var apply = result.GetResult(NetConfigApply) is { Implicit: false } given && given.Tokens.Count == 0
+                    || flags.Choice(NetConfigApply, "false", ["true", "false", "on", "off", "1", "0"], "OVERLAY_NET_CONFIG_APPLY")
+                        is "true" or "on" or "1";
+
         var provider = flags.Choice(DbProvider, "sqlite", ["sqlite", "postgres"], "OVERLAY_DB_PROVIDER");
         var connection = flags.OptionalString(Db, "OVERLAY_DB");
         StorageSettings storage = provider switch
@@ -165,6 +177,6 @@ public sealed class SeedOptions
             SnapshotEvery = snapshotEvery,
         };
         return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry,
-            Logging.Bind(flags));
+            Logging.Bind(flags), apply);
     }
 }

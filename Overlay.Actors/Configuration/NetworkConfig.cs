@@ -25,6 +25,12 @@ public sealed record NetworkConfig(
     /// <summary>True when <paramref name="subnet"/> is a subnet this config can hand out.</summary>
     public bool Admits(Ipv4Subnet subnet) =>
         subnet.PrefixLength == SubnetLen && subnet.Network >= SubnetMin.Network && subnet.Network <= SubnetMax.Network;
+
+    /// <summary>The config in net-conf.json's terms, for log lines and readiness messages:
+    /// "{Network 10.244.0.0/16, SubnetLen 24, SubnetMin 10.244.1.0, SubnetMax 10.244.255.0, Backend udp 8285}".</summary>
+    public string Describe() =>
+        $"{{Network {Network}, SubnetLen {SubnetLen}, SubnetMin {SubnetMin.NetworkAddress}, SubnetMax {SubnetMax.NetworkAddress}, " +
+        $"Backend {Backend.Type} {Backend.Port}}}";
 }
 
 /// <summary>The Backend object of net-conf.json. Only "udp" is known.</summary>

@@ -46,4 +46,25 @@ public static class OverlayConstants
     /// when it is exceeded the oldest is forgotten and counts as never used again. 4096 covers
     /// many hours of churn on a /16 while keeping the snapshot small.</summary>
     public const int MaxFreedSubnetsRemembered = 4096;
+
+    /// <summary>The cluster role of members that may host the lease registry (seeds); the registry
+    /// takes network config changes and evictions only from members with it. Matches
+    /// Overlay.Hosting's ClusterRoles.Registry.</summary>
+    public const string RegistryRole = "registry";
+
+    /// <summary>A renewal within TTL / 20 of the last persisted one is answered without a new event:
+    /// retried renewals that a failover held back arrive together and must not each cost an event,
+    /// while a node renewing at a third of its lease's remaining life is never coalesced.</summary>
+    public const int RenewalCoalescingTtlDivisor = 20;
+
+    /// <summary>The longest renewal coalescing window (with the default 24h TTL the window is this).</summary>
+    public static readonly TimeSpan MaxRenewalCoalescing = TimeSpan.FromMinutes(1);
+
+    /// <summary>A registry sweep later than this (and than <see cref="RegistryStallSweeps"/> sweep
+    /// intervals) means the registry did not run meanwhile (stopped, starved): that time is not
+    /// counted against leases. 5 s is far above a GC pause or scheduler jitter, far below any TTL.</summary>
+    public static readonly TimeSpan RegistryStallThreshold = TimeSpan.FromSeconds(5);
+
+    /// <summary>See <see cref="RegistryStallThreshold"/>: with a long sweep interval, ten missed sweeps.</summary>
+    public const int RegistryStallSweeps = 10;
 }

@@ -23,9 +23,18 @@ public interface ILeaseEvent : IOverlayMessage
 
 // ---- commands ----------------------------------------------------------------------------------
 
-/// <summary>Sets the network config (sent by the seed at start). A changed config expires the leases
-/// it no longer admits, as flannel deletes incompatible leases.</summary>
+/// <summary>Offers the network config (sent by the seed at start). The registry takes it only when it
+/// has none yet; when its journal already holds a different config, the journal wins: nothing
+/// changes, no lease ends, and the reply is <see cref="NetworkConfigDrifted"/> (issue 13, F29). The
+/// same config again is acknowledged with <see cref="NetworkConfigured"/>. Honoured only from a
+/// member with the "registry" role (a seed) or from the registry's own actor system.</summary>
 public sealed record ConfigureNetwork(NetworkConfig Config) : ILeaseRegistryCommand;
+
+/// <summary>The operator's override (overlay-seed --net-config-apply): makes <paramref name="Config"/>
+/// the registry's config even when the journal holds another one, ending the leases it no longer
+/// admits (LeaseEnded Incompatible), as flannel deletes incompatible leases. Same authorisation as
+/// <see cref="ConfigureNetwork"/>.</summary>
+public sealed record ApplyNetworkConfig(NetworkConfig Config) : ILeaseRegistryCommand;
 
 /// <summary>Asks for a lease: this node's existing one (same node name or public IP), else
 /// <paramref name="RequestedSubnet"/> if free and valid, else a free subnet. <paramref name="Port"/>
@@ -73,6 +82,33 @@ public sealed record LeaseRequestRejected(string Reason) : IOverlayMessage;
 
 /// <summary>Reply to renew, release or evict when no live lease (for that node) has the subnet.</summary>
 public sealed record LeaseNotFound(Ipv4Subnet Subnet) : IOverlayMessage;
+
+/// <summary>Why the registry refused a command that was well formed (see <see cref="LeaseRefused"/>).
+/// Serialized by name: never rename a member.</summary>
+public enum LeaseRefusal
+{
+    /// <summary>AcquireLease for a node name or public IP that a live member at another cluster
+    /// address holds (two hosts with one --node-name, or two nodes with one public IP).</summary>
+    IdentityConflict = 1,
+    /// <summary>RenewLease or ReleaseLease from a member other than the lease's holder, or an
+    /// AcquireLease whose declared member address is not the sender's.</summary>
+    NotHolder = 2,
+    /// <summary>A network config change or an eviction from a member without the "registry" role.</summary>
+    NotRegistryMember = 3,
+}
+
+/// <summary>
+/// A refusal with its reason in words, naming both parties, e.g. "node name h2 is held by
+/// akka.tcp://overlay@192.0.2.12:4054 (10.244.2.0/24, public IP 192.0.2.12); refusing
+/// akka.tcp://overlay@192.0.2.13:4054". Nothing was persisted. <paramref name="Subnet"/> is the
+/// subnet the command was about (the held one for identity conflicts), when there is one.
+/// </summary>
+public sealed record LeaseRefused(LeaseRefusal Kind, Ipv4Subnet? Subnet, string Reason) : IOverlayMessage;
+
+/// <summary>Reply to <see cref="ConfigureNetwork"/> when the registry already holds a different
+/// config: <paramref name="Current"/> (the journal's, still in force) and <paramref name="Offered"/>
+/// (the sender's, not applied). Nothing was persisted and no lease ended.</summary>
+public sealed record NetworkConfigDrifted(NetworkConfig Current, NetworkConfig Offered, long Version) : IOverlayMessage;
 
 /// <summary>Reply to <see cref="GetLeaseSnapshot"/>: every live lease as of <paramref name="Version"/>.</summary>
 public sealed record LeaseSnapshot(long Version, NetworkConfig? Network, IReadOnlyList<Lease> Leases) : IOverlayMessage;

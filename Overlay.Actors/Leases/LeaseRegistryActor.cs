@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
+using Overlay.Actors.Configuration;
 
 namespace Overlay.Actors.Leases;
 
@@ -12,9 +13,16 @@ namespace Overlay.Actors.Leases;
 /// yields, applies them, publishes them on <see cref="LeaseTopic"/> and replies only after the
 /// journal confirmed the write. Commands that arrive during a write wait (Persist stashes them), so
 /// decisions are made one at a time on the latest state.
-/// It also watches cluster membership: a lease whose holder the cluster removed ends after the
-/// grace period unless the holder comes back (same address) or re-acquires.
+/// It also watches cluster membership: a lease whose holder this incarnation saw the cluster remove
+/// ends after the grace period unless the holder comes back (same address) or re-acquires; the
+/// live members and their roles decide identity conflicts and who may change the config.
 /// </summary>
+/// <remarks>
+/// Time (issue 13): TTL and grace are measured on the monotonic clock of <see cref="TimeProvider"/>
+/// (<see cref="TimeProvider.GetTimestamp"/>) from this incarnation's recovery, never inherited from
+/// the journal; the wall clock only stamps ExpiresAt, which the sweep treats as advice that can
+/// delay an expiry but never cause one. Senders are authorised by their actor path's address.
+/// </remarks>
 public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
 {
     /// <summary>Journal id of the registry; a contract with journals already written.</summary>
@@ -23,11 +31,24 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     private readonly RegistrySettings _settings;
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<string, DateTimeOffset> _removedMembers = new();
     private LeaseRegistryState _state = LeaseRegistryState.Empty;
 
-    // Full views cut into pieces and the recent events, for subscribers (issue 14).
+    // Full views cut into pieces and the recent events, for subscribers.
     private readonly LeaseViewTransfers _transfers = new();
+
+    // What this incarnation saw since it recovered (members, removals, renewals), on the monotonic
+    // clock whose zero is _recoveredAt; a new incarnation starts afresh.
+    private RegistryIncarnation _seen = RegistryIncarnation.Fresh;
+    private long _recoveredAt;
+
+    // When the last sweep ran, on this process's own monotonic clock (Stopwatch): a stall is a
+    // property of this process (its threads did not run), whatever TimeProvider times the leases.
+    private long _lastSweep;
+
+    // Refusals repeat with every retry of the refused node; each distinct one is logged at most
+    // once per RefusalLogInterval (the journal stays quiet anyway: refusals persist nothing).
+    private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, TimeSpan> _refusalsLogged = new(StringComparer.Ordinal);
 
     // Recovery timing for the log line at RecoveryCompleted (bench/control-plane reads it): started
     // when the actor is created, which is when recovery is requested from the journal.
@@ -89,10 +110,37 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
                   "rebuilt in {4:F1} ms, {5} events replayed)", _state.Version, _state.Leases.Count,
             _recovery.Elapsed.TotalMilliseconds, _snapshotLoaded.TotalMilliseconds, _snapshotApplied.TotalMilliseconds,
             _eventsReplayed);
+        _recoveredAt = _clock.GetTimestamp();
         var cluster = Cluster.Get(Context.System);
+        // The membership known right now, before the commands stashed during recovery are decided
+        // (they run before the subscription's first message): an acquire must not slip past a live
+        // holder because the registry had not heard of it yet.
+        OnClusterState(cluster.State);
         cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent));
         Timers.StartPeriodicTimer(nameof(Sweep), Sweep.Instance, _settings.SweepInterval);
+        _lastSweep = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// A sweep far later than its interval means this registry did not run (SIGSTOP, a starved or
+    /// suspended host): renewals sent meanwhile are still in its sockets. That time counts against
+    /// no lease's TTL and no holder's grace, so the first sweep after a long stall does not end
+    /// every lease whose renewal is about to be read (<see cref="RegistryIncarnation.WithStall"/>).
+    /// </summary>
+    private void NoticeStall()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var gap = System.Diagnostics.Stopwatch.GetElapsedTime(_lastSweep, now);
+        _lastSweep = now;
+        var threshold = TimeSpan.FromTicks(Math.Max(OverlayConstants.RegistryStallThreshold.Ticks,
+            _settings.SweepInterval.Ticks * OverlayConstants.RegistryStallSweeps));
+        if (gap <= threshold)
+            return;
+        var stall = gap - _settings.SweepInterval;
+        _seen = _seen.WithStall(stall, Monotonic);
+        _log.Warning("Lease registry did not run for {0:F1} s (stopped or starved); that time counts against no lease's TTL or grace",
+            stall.TotalSeconds);
     }
 
     /// <inheritdoc />
@@ -110,28 +158,36 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
                 Sender.Tell(new LeaseVersionIs(_state.Version));
                 break;
             case ILeaseRegistryCommand command:
-                Execute(_state.Process(command, _clock.GetUtcNow(), _settings), Sender);
+                var origin = OriginOf(Sender);
+                var decision = _state.Process(command, _clock.GetUtcNow(), _settings, origin, _seen, Monotonic);
+                LogRefusal(command, origin, decision.Reply);
+                Execute(decision, Sender);
                 break;
             case Sweep:
+                NoticeStall();
                 // Two decisions, two messages: each must be made on the state the previous one
                 // left, and Persist holds the second message back until the first is applied.
                 // (Deciding both now would give both the same versions.)
-                Execute(_state.SweepExpired(_clock.GetUtcNow()), ActorRefs.Nobody);
+                Execute(_state.SweepExpired(_clock.GetUtcNow(), _seen, Monotonic, _settings.Ttl), ActorRefs.Nobody);
                 Self.Tell(SweepRemovedMembers.Instance);
                 break;
             case SweepRemovedMembers:
-                Execute(_state.EndLeasesOfRemovedMembers(_removedMembers, _clock.GetUtcNow(), _settings.GracePeriod),
-                    ActorRefs.Nobody);
+                var removals = _state.EndLeasesOfRemovedMembers(_seen, Monotonic, _settings.GracePeriod);
+                if (removals.Events.Count == 0)
+                    _seen = _seen.WithoutSettledRemovals(Monotonic, _settings.GracePeriod, _state.HoldsLease);
+                Execute(removals, ActorRefs.Nobody);
                 break;
             case ClusterEvent.CurrentClusterState current:
                 OnClusterState(current);
                 break;
             case ClusterEvent.MemberRemoved removed:
-                _removedMembers[removed.Member.Address.ToString()] = _clock.GetUtcNow();
+                // The grace starts when this incarnation sees the removal, never earlier.
+                _seen = _seen.WithRemoved(removed.Member.Address.ToString(), Monotonic);
                 break;
-            case ClusterEvent.IMemberEvent memberEvent when memberEvent is not ClusterEvent.MemberExited:
+            case ClusterEvent.IMemberEvent memberEvent:
                 // A member that is back (same address) within the grace period keeps its lease.
-                _removedMembers.Remove(memberEvent.Member.Address.ToString());
+                _seen = _seen.WithMember(memberEvent.Member.Address.ToString(), IsRunning(memberEvent.Member.Status),
+                    memberEvent.Member.Roles);
                 break;
             case SaveSnapshotSuccess success:
                 DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
@@ -149,18 +205,56 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// At start (and after a failover) the registry cannot know when a lease holder left: every
-    /// holder that is not a member now starts its grace period now.
+    /// The members the cluster has now. At start (and after a failover) the registry cannot know
+    /// when, or whether, a lease holder that is not a member left this cluster: it may be a live node
+    /// of another cluster on a shared journal. Such holders get nothing from the member-removal
+    /// rule (only their TTL, counted from recovery, can end their lease), unless they join this
+    /// cluster later and this incarnation then sees them removed.
     /// </summary>
     private void OnClusterState(ClusterEvent.CurrentClusterState current)
     {
-        var members = current.Members.Select(m => m.Address.ToString()).ToHashSet();
-        var now = _clock.GetUtcNow();
-        foreach (var lease in _state.Leases)
+        foreach (var member in current.Members)
+            _seen = _seen.WithMember(member.Address.ToString(), IsRunning(member.Status), member.Roles);
+    }
+
+    /// <summary>Whether a member in <paramref name="status"/> still runs (and so may hold a lease
+    /// that another host must not take): everything but downed, exiting and removed.</summary>
+    private static bool IsRunning(MemberStatus status) =>
+        status is not (MemberStatus.Down or MemberStatus.Exiting or MemberStatus.Removed);
+
+    /// <summary>Time since this incarnation recovered, on the monotonic clock.</summary>
+    private TimeSpan Monotonic => _clock.GetElapsedTime(_recoveredAt);
+
+    /// <summary>The sender as the registry authorises it: its actor path's address (for a remote
+    /// sender, its cluster address, which the command cannot forge); local senders are the registry's
+    /// own actor system; a message without a sender is anonymous.</summary>
+    private CommandOrigin OriginOf(IActorRef sender)
+    {
+        if (sender.IsNobody() || sender.Equals(Context.System.DeadLetters))
+            return CommandOrigin.Anonymous;
+        var address = sender.Path.Address;
+        return address.HasLocalScope ? CommandOrigin.Local : new CommandOrigin(address.ToString());
+    }
+
+    private void LogRefusal(ILeaseRegistryCommand command, CommandOrigin origin, IOverlayMessage? reply)
+    {
+        var line = reply switch
         {
-            if (lease.MemberAddress.Length > 0 && !members.Contains(lease.MemberAddress))
-                _removedMembers.TryAdd(lease.MemberAddress, now);
-        }
+            LeaseRefused refused => $"Refused {command.GetType().Name} from {origin}: {refused.Reason}",
+            NetworkConfigDrifted drift =>
+                $"Network config drift: the registry keeps its journal's config {drift.Current.Describe()}; " +
+                $"{origin} offered {drift.Offered.Describe()}, not applied (no lease ended)",
+            _ => null,
+        };
+        if (line is null)
+            return;
+        var now = Monotonic;
+        if (_refusalsLogged.TryGetValue(line, out var at) && now - at < RefusalLogInterval)
+            return;
+        if (_refusalsLogged.Count > 1000)
+            _refusalsLogged.Clear();
+        _refusalsLogged[line] = now;
+        _log.Warning("{0}", line);
     }
 
     private void Execute(RegistryDecision decision, IActorRef replyTo)
@@ -177,6 +271,7 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
         {
             _state = _state.Apply(e);
             _transfers.Record(e);
+            _seen = _seen.WithPersisted(e, Monotonic);
             Mediator.Tell(new Publish(LeaseTopic.Name, e));
             if (e is LeaseEnded ended)
                 _log.Info("Lease {0} ended: {1} (version {2})", ended.Subnet, ended.Reason, ended.Version);

@@ -71,34 +71,61 @@ public sealed class LeaseRegistryState
     /// <summary>How many subnets of SubnetMin..SubnetMax no live lease holds; 0 while unconfigured.</summary>
     public int FreeSubnetCount => _usage is null ? 0 : (int)Math.Min(int.MaxValue, _usage.FreeCount);
 
+    /// <summary>True when some live lease names <paramref name="memberAddress"/> as its holder.</summary>
+    public bool HoldsLease(string memberAddress) => _byMember.SubnetsOf(memberAddress ?? "").Any();
+
     /// <summary>The live lease with exactly this subnet, or null.</summary>
     public Lease? Find(Ipv4Subnet subnet) => _leases.GetValueOrDefault(subnet);
 
     // ---- decisions ------------------------------------------------------------------------------
 
     /// <summary>
-    /// Decides a command: the reply and the events to persist (none for queries, refusals and
-    /// no-ops). Never changes this state. <paramref name="now"/> is the registry clock and
-    /// <paramref name="settings"/> gives the TTL.
+    /// Decides a command from the registry's own actor system with no membership knowledge (tests,
+    /// warm-up, tools): <see cref="Process(ILeaseRegistryCommand, DateTimeOffset, RegistrySettings, CommandOrigin, RegistryIncarnation, TimeSpan)"/>
+    /// with <see cref="CommandOrigin.Local"/> and a fresh incarnation (no member is live, so no
+    /// identity conflict can arise).
     /// </summary>
-    public RegistryDecision Process(ILeaseRegistryCommand command, DateTimeOffset now, RegistrySettings settings)
+    public RegistryDecision Process(ILeaseRegistryCommand command, DateTimeOffset now, RegistrySettings settings) =>
+        Process(command, now, settings, CommandOrigin.Local, RegistryIncarnation.Fresh, TimeSpan.Zero);
+
+    /// <summary>
+    /// Decides a command: the reply and the events to persist (none for queries, refusals and
+    /// no-ops). Never changes this state. <paramref name="now"/> is the registry's wall clock (it
+    /// only stamps ExpiresAt), <paramref name="settings"/> gives the TTL, <paramref name="origin"/>
+    /// is the sender as the actor saw it, <paramref name="seen"/> what this registry incarnation saw
+    /// (live members and their roles, renewals) and <paramref name="monotonic"/> its monotonic clock.
+    /// </summary>
+    /// <remarks>
+    /// Authorisation (issue 15): RenewLease and ReleaseLease only from the holder's member address;
+    /// ConfigureNetwork, ApplyNetworkConfig and EvictLease only from a live member with the
+    /// "registry" role; a local origin is trusted for all; an anonymous one for none but queries.
+    /// Identity (issue 13): AcquireLease is refused while a live member at another address holds the
+    /// node name, or holds the public IP under another name.
+    /// </remarks>
+    public RegistryDecision Process(ILeaseRegistryCommand command, DateTimeOffset now, RegistrySettings settings,
+        CommandOrigin origin, RegistryIncarnation seen, TimeSpan monotonic)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(seen);
         return command switch
         {
-            ConfigureNetwork configure => Configure(configure.Config),
-            AcquireLease acquire => Acquire(acquire, now + settings.Ttl),
-            RenewLease renew => Renew(renew, now + settings.Ttl),
-            ReleaseLease release => End(release.Subnet, release.NodeName, LeaseEndReason.Released),
-            EvictLease evict => End(evict.Subnet, holder: null, LeaseEndReason.Evicted),
+            ConfigureNetwork configure => RegistryOnly(command, origin, seen) ?? Offer(configure.Config),
+            ApplyNetworkConfig apply => RegistryOnly(command, origin, seen) ?? Configure(apply.Config),
+            AcquireLease acquire => Acquire(acquire, now + settings.Ttl, origin, seen),
+            RenewLease renew => Renew(renew, now + settings.Ttl, origin, seen, monotonic, settings.Ttl),
+            ReleaseLease release => HolderOnly(release.Subnet, release.NodeName, nameof(ReleaseLease), origin)
+                                    ?? End(release.Subnet, release.NodeName, LeaseEndReason.Released),
+            EvictLease evict => RegistryOnly(command, origin, seen) ?? End(evict.Subnet, holder: null, LeaseEndReason.Evicted),
             GetLeaseSnapshot => Reply(new LeaseSnapshot(Version, Network, _leases.Values.ToList())),
             _ => Reply(new LeaseRequestRejected($"unsupported command: {command.GetType().Name}")),
         };
     }
 
     /// <summary>LeaseEnded(Expired) for every live lease with ExpiresAt &lt;= <paramref name="now"/>,
-    /// in expiry order; no reply. Costs O(k log n) for k expired leases.</summary>
+    /// in expiry order; no reply. Costs O(k log n) for k expired leases. The wall-clock-only rule:
+    /// the registry actor uses the overload with a monotonic clock.</summary>
     public RegistryDecision SweepExpired(DateTimeOffset now)
     {
         var events = new List<ILeaseEvent>();
@@ -106,6 +133,30 @@ public sealed class LeaseRegistryState
         {
             if (expiresAt > now)
                 break;
+            events.Add(new LeaseEnded(subnet, LeaseEndReason.Expired, Version + events.Count + 1));
+        }
+        return new RegistryDecision(null, events);
+    }
+
+    /// <summary>
+    /// LeaseEnded(Expired) for every live lease that both clocks call expired: this incarnation has
+    /// not persisted a grant or renewal of it for at least <paramref name="ttl"/> by its monotonic
+    /// clock (<paramref name="monotonic"/>, zero at recovery, so a recovered registry gives every lease
+    /// a full TTL), and its persisted ExpiresAt &lt;= <paramref name="now"/> on the wall clock. The
+    /// wall clock is advice that can only delay an expiry: a registry host whose clock jumps ahead
+    /// (+13 h after a failover, +10 min steps) ends nothing early, one that steps back holds leases a
+    /// little longer. In expiry order; no reply. Costs O(k log n) for the k leases past ExpiresAt.
+    /// </summary>
+    public RegistryDecision SweepExpired(DateTimeOffset now, RegistryIncarnation seen, TimeSpan monotonic, TimeSpan ttl)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        var events = new List<ILeaseEvent>();
+        foreach (var (expiresAt, subnet) in _byExpiry)
+        {
+            if (expiresAt > now)
+                break;
+            if (monotonic - seen.TtlCountsFrom(subnet) < ttl)
+                continue;
             events.Add(new LeaseEnded(subnet, LeaseEndReason.Expired, Version + events.Count + 1));
         }
         return new RegistryDecision(null, events);
@@ -130,12 +181,89 @@ public sealed class LeaseRegistryState
                 continue;
             ended.UnionWith(_byMember.SubnetsOf(member));
         }
+        return EndedBecauseRemoved(ended);
+    }
+
+    /// <summary>
+    /// LeaseEnded(MemberRemoved) for the leases of holders whose removal this registry incarnation
+    /// observed itself (<see cref="RegistryIncarnation.RemovedAt"/>) at least <paramref name="grace"/>
+    /// ago on its monotonic clock and that did not come back (a live member at the same address
+    /// clears the removal). Holders it never saw removed get nothing from this rule, whatever the
+    /// cluster looks like: a holder absent at recovery may be a live node of another cluster on a
+    /// shared journal (an island), so only its TTL can end its lease. In subnet order; no reply.
+    /// </summary>
+    public RegistryDecision EndLeasesOfRemovedMembers(RegistryIncarnation seen, TimeSpan monotonic, TimeSpan grace)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        var ended = new SortedSet<Ipv4Subnet>();
+        foreach (var (member, at) in seen.RemovedAt)
+        {
+            if (string.IsNullOrEmpty(member) || at + grace > monotonic || seen.IsLive(member))
+                continue;
+            ended.UnionWith(_byMember.SubnetsOf(member));
+        }
+        return EndedBecauseRemoved(ended);
+    }
+
+    private RegistryDecision EndedBecauseRemoved(SortedSet<Ipv4Subnet> ended)
+    {
         var events = ended
             .Select((subnet, i) => (ILeaseEvent)new LeaseEnded(subnet, LeaseEndReason.MemberRemoved, Version + i + 1))
             .ToList();
         return new RegistryDecision(null, events);
     }
 
+    // ---- authorisation --------------------------------------------------------------------------
+
+    /// <summary>Null when <paramref name="origin"/> may change the config or evict (local, or a live
+    /// member with the registry role), else the refusal.</summary>
+    private static RegistryDecision? RegistryOnly(ILeaseRegistryCommand command, CommandOrigin origin, RegistryIncarnation seen)
+    {
+        if (origin.IsLocal || seen.HasRole(origin.Address, OverlayConstants.RegistryRole))
+            return null;
+        var subnet = (command as EvictLease)?.Subnet;
+        return Reply(new LeaseRefused(LeaseRefusal.NotRegistryMember, subnet,
+            $"{command.GetType().Name}{(subnet is null ? "" : " " + subnet)} from {origin} refused: only a live member with the " +
+            $"'{OverlayConstants.RegistryRole}' role (a seed) may change the network config or evict a lease"));
+    }
+
+    /// <summary>Null when <paramref name="origin"/> may renew or release the lease on
+    /// <paramref name="subnet"/> that <paramref name="node"/> holds (or when there is no such lease:
+    /// the command answers LeaseNotFound then), else the refusal.</summary>
+    private RegistryDecision? HolderOnly(Ipv4Subnet subnet, string node, string command, CommandOrigin origin)
+    {
+        if (!_leases.TryGetValue(subnet, out var lease) || lease.NodeName != node || IsHolder(lease, origin))
+            return null;
+        return Reply(new LeaseRefused(LeaseRefusal.NotHolder, subnet,
+            $"{command} for {subnet} ({node}) from {origin} refused: the lease is held by " +
+            $"{(string.IsNullOrEmpty(lease.MemberAddress) ? "an unknown member" : lease.MemberAddress)}"));
+    }
+
+    /// <summary>A local origin is trusted; a lease without a member address (granted before member
+    /// addresses were recorded) accepts any member; otherwise only the holder's address.</summary>
+    private static bool IsHolder(Lease lease, CommandOrigin origin) =>
+        origin.IsLocal
+        || (origin.Address!.Length > 0 && (string.IsNullOrEmpty(lease.MemberAddress) || lease.MemberAddress == origin.Address));
+
+    /// <summary>ConfigureNetwork: the journal's config wins. Taken only while the registry has none;
+    /// the same again is acknowledged; a different one is reported as drift and changes nothing.</summary>
+    private RegistryDecision Offer(NetworkConfig? config)
+    {
+        if (config is null || Network is null || config.Equals(Network))
+            return Configure(config);
+        try
+        {
+            NetworkConfigParser.Validate(config);
+        }
+        catch (NetworkConfigException e)
+        {
+            return Reply(new LeaseRequestRejected($"invalid network config: {e.Message}"));
+        }
+        return Reply(new NetworkConfigDrifted(Network, config, Version));
+    }
+
+    /// <summary>ApplyNetworkConfig (and the first config): a changed config ends the leases it no
+    /// longer admits, as flannel deletes incompatible leases.</summary>
     private RegistryDecision Configure(NetworkConfig? config)
     {
         if (config is null)
@@ -161,7 +289,7 @@ public sealed class LeaseRegistryState
         return new RegistryDecision(configured, events);
     }
 
-    private RegistryDecision Acquire(AcquireLease request, DateTimeOffset expiresAt)
+    private RegistryDecision Acquire(AcquireLease request, DateTimeOffset expiresAt, CommandOrigin origin, RegistryIncarnation seen)
     {
         if (Network is not { } network || _usage is not { } usage)
             return Reply(new LeaseRequestRejected("network not configured"));
@@ -175,6 +303,21 @@ public sealed class LeaseRegistryState
         // The lease records the port the node binds: Backend.Port unless the node overrides it.
         var port = request.Port == AcquireLease.FollowBackendPort ? network.Backend.Port : request.Port;
 
+        // Who asks: the sender's cluster address; only the registry's own actor system may declare one.
+        var requester = request.MemberAddress ?? "";
+        if (!origin.IsLocal)
+        {
+            if (origin.Address!.Length == 0)
+                return Reply(new LeaseRefused(LeaseRefusal.NotHolder, null,
+                    $"AcquireLease for {request.NodeName} from {origin} refused: the registry authorises by the sender's cluster address"));
+            if (requester.Length > 0 && requester != origin.Address)
+                return Reply(new LeaseRefused(LeaseRefusal.NotHolder, null,
+                    $"AcquireLease for {request.NodeName} declares member {requester} but came from {origin.Address}; refusing"));
+            requester = origin.Address;
+        }
+        if (IdentityConflict(request, requester, seen) is { } conflict)
+            return Reply(conflict);
+
         // flannel's order: the lease this node holds (by name, then by public IP), then the subnet
         // it asks for if valid and free, then the allocator's pick.
         var subnet = HeldBy(_byNode, request.NodeName)
@@ -186,10 +329,41 @@ public sealed class LeaseRegistryState
             return Reply(new LeaseRequestRejected(
                 $"out of subnets in {network.Network} (SubnetMin {network.SubnetMin.NetworkAddress} .. SubnetMax {network.SubnetMax.NetworkAddress})"));
 
-        var lease = new Lease(granted, request.NodeName, request.PublicIp, port, expiresAt, Version + 1,
-            request.MemberAddress ?? "");
+        var lease = new Lease(granted, request.NodeName, request.PublicIp, port, expiresAt, Version + 1, requester);
         return new RegistryDecision(new LeaseAcquired(lease, network), [new LeaseGranted(lease)]);
     }
+
+    /// <summary>
+    /// The refusal when a live member other than <paramref name="requester"/> holds the node name, or
+    /// holds the public IP under another name (two hosts with one --node-name, F27; two nodes with one
+    /// public IP, F28): handing it over would put two live hosts on one subnet, or make the two take
+    /// the lease from each other on every renewal. A holder that is no longer a live member of this
+    /// registry's cluster (removed, downed, exiting, or never seen) does not block: its lease goes to
+    /// the requester as before (a restarted or renamed host).
+    /// </summary>
+    private LeaseRefused? IdentityConflict(AcquireLease request, string requester, RegistryIncarnation seen)
+    {
+        var who = requester.Length > 0 ? requester : "a requester without a member address";
+        foreach (var subnet in _byNode.SubnetsOf(request.NodeName))
+        {
+            var held = _leases[subnet];
+            if (BlocksRequester(held, requester, seen))
+                return new LeaseRefused(LeaseRefusal.IdentityConflict, subnet,
+                    $"node name {request.NodeName} is held by {held.MemberAddress} ({subnet}, public IP {held.PublicIp}); refusing {who}");
+        }
+        foreach (var subnet in _byPublicIp.SubnetsOf(request.PublicIp))
+        {
+            var held = _leases[subnet];
+            if (held.NodeName != request.NodeName && BlocksRequester(held, requester, seen))
+                return new LeaseRefused(LeaseRefusal.IdentityConflict, subnet,
+                    $"public IP {request.PublicIp} is held by node {held.NodeName} at {held.MemberAddress} ({subnet}); " +
+                    $"refusing node {request.NodeName} at {who}");
+        }
+        return null;
+    }
+
+    private static bool BlocksRequester(Lease held, string requester, RegistryIncarnation seen) =>
+        !string.IsNullOrEmpty(held.MemberAddress) && held.MemberAddress != requester && seen.IsLive(held.MemberAddress);
 
     /// <summary>The lowest live subnet indexed under <paramref name="key"/> that the config admits.</summary>
     private Ipv4Subnet? HeldBy<TKey>(KeyedSubnetIndex<TKey> index, TKey key)
@@ -217,14 +391,27 @@ public sealed class LeaseRegistryState
         return false;
     }
 
-    private RegistryDecision Renew(RenewLease request, DateTimeOffset expiresAt)
+    private RegistryDecision Renew(RenewLease request, DateTimeOffset expiresAt, CommandOrigin origin,
+        RegistryIncarnation seen, TimeSpan monotonic, TimeSpan ttl)
     {
         if (!_leases.TryGetValue(request.Subnet, out var lease) || lease.NodeName != request.NodeName)
             return Reply(new LeaseNotFound(request.Subnet));
+        if (HolderOnly(request.Subnet, request.NodeName, nameof(RenewLease), origin) is { } refused)
+            return refused;
+        // Retried renewals pile up in the singleton proxy while the registry fails over and arrive
+        // together: one event per window is enough (the TTL is far longer), the rest are answered
+        // with the lease as it is (no journal amplification).
+        if (seen.LastRenewal(request.Subnet) is { } last && monotonic - last < RenewalCoalescingWindow(ttl))
+            return Reply(new LeaseRenewalSucceeded(lease));
         var renewed = new LeaseRenewed(request.Subnet, expiresAt, Version + 1);
         return new RegistryDecision(
             new LeaseRenewalSucceeded(lease with { ExpiresAt = expiresAt, Version = renewed.Version }), [renewed]);
     }
+
+    /// <summary>How long after a persisted renewal another renewal of the same lease is answered
+    /// without a new event: a twentieth of the TTL, at most <see cref="OverlayConstants.MaxRenewalCoalescing"/>.</summary>
+    public static TimeSpan RenewalCoalescingWindow(TimeSpan ttl) =>
+        TimeSpan.FromTicks(Math.Min(ttl.Ticks / OverlayConstants.RenewalCoalescingTtlDivisor, OverlayConstants.MaxRenewalCoalescing.Ticks));
 
     private RegistryDecision End(Ipv4Subnet subnet, string? holder, LeaseEndReason reason)
     {

@@ -22,6 +22,9 @@ namespace Overlay.Actors.Node;
 /// </summary>
 public sealed class NodeActor : UntypedActor, IWithTimers
 {
+    /// <summary>The node renews when this fraction (1/3) of its lease's remaining lifetime has passed.</summary>
+    private const int RenewalDivisor = 3;
+
     private readonly NodeIdentity _identity;
     private readonly IActorRef _registry;
     private readonly IDataplane _dataplane;
@@ -35,6 +38,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     private NetworkConfig? _network;
     private LeaseView _view = LeaseView.Empty;
     private bool _acquiring;
+    private TimeSpan? _shortestLifetime;
     private bool _dataplaneRunning;
     private SubscriberStats? _subscriberStats;
     // Routes found in the data path at start (left by an earlier incarnation), adopted or removed
@@ -95,10 +99,30 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 break;
             case LeaseRequestRejected rejected:
                 _log.Warning("Lease request rejected: {0}; retrying in {1}", rejected.Reason, _identity.RetryInterval);
+                Context.System.EventStream.Publish(new NodeLeaseProblem(rejected.Reason));
+                break;
+            case LeaseRefused { Kind: LeaseRefusal.NotHolder } refused when !_acquiring && _lease is not null
+                                                                          && refused.Subnet == _lease.Subnet:
+                // The registry knows this lease under another member address (this node's actor
+                // system was restarted elsewhere): acquiring again moves it here, or says who has it.
+                _log.Warning("Renewal of {0} refused: {1}; acquiring again", _lease.Subnet, refused.Reason);
+                Timers.Cancel(nameof(Renew));
+                Acquire(_lease.Subnet);
+                break;
+            case LeaseRefused refused:
+                // Another live host holds this node's name or public IP (F27, F28): taking it would
+                // put two hosts on one subnet. Loud, and retried: the lease comes back by itself
+                // once the other holder is gone from the cluster.
+                _log.Error("Lease refused: {0}; retrying every {1}", refused.Reason, _identity.RetryInterval);
+                Context.System.EventStream.Publish(new NodeLeaseProblem($"lease refused: {refused.Reason}"));
                 break;
             case Renew:
                 if (_lease is not null)
+                {
                     _registry.Tell(new RenewLease(_identity.NodeName, _lease.Subnet));
+                    // Until the registry answers (a lost message, a failover), renew again.
+                    Timers.StartSingleTimer(nameof(Renew), Renew.Instance, _identity.RetryInterval);
+                }
                 break;
             case LeaseRenewalSucceeded renewed when _lease is not null && renewed.Lease.Subnet == _lease.Subnet:
                 _lease = renewed.Lease;
@@ -106,6 +130,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 break;
             case LeaseNotFound notFound when _lease is not null && notFound.Subnet == _lease.Subnet:
                 _log.Warning("Registry has no lease {0} for this node any more; acquiring again", notFound.Subnet);
+                Timers.Cancel(nameof(Renew));
                 Acquire(_lease.Subnet);
                 break;
             case StartDataplane:
@@ -185,6 +210,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         if (_lease.Port != _network.Backend.Port)
             _log.Warning("UDP port {0} (--port) is not the network's Backend.Port {1}: Overlay peers send to the lease's port, "
                 + "flannel nodes to Backend.Port", _lease.Port, _network.Backend.Port);
+        Context.System.EventStream.Publish(new NodeLeaseProblem(null));
         StartDataplaneIfLeased();
         ScheduleRenewal();
         if (_subscriber.IsNobody())
@@ -222,10 +248,28 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     {
         if (_lease is null)
             return;
-        // Renew at half the remaining lifetime: early enough to survive a registry failover or two.
+        // The shortest lifetime any fresh lease had since this process started stands in for the TTL
+        // (the node is not told it): a registry whose clock jumps ahead (F21, a failover to a host
+        // +13 h) hands out far-away ExpiresAt values, and renewing at a third of those would come
+        // after the registry's own (monotonic) TTL.
         var remaining = _lease.ExpiresAt - _clock.GetUtcNow();
-        var delay = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, remaining.Ticks / 2));
-        Timers.StartSingleTimer(nameof(Renew), Renew.Instance, delay);
+        if (remaining > TimeSpan.Zero && (_shortestLifetime is null || remaining < _shortestLifetime))
+            _shortestLifetime = remaining;
+        Timers.StartSingleTimer(nameof(Renew), Renew.Instance, RenewalDelay(remaining, _shortestLifetime));
+    }
+
+    /// <summary>
+    /// When to renew a lease with <paramref name="remaining"/> lifetime (its registry-clock ExpiresAt
+    /// minus this node's clock), given the <paramref name="shortestLifetime"/> seen so far: after a
+    /// third of the smaller, at least one second. Early enough to survive a registry failover or two,
+    /// a node clock that lags the registry's (F22: -90 s with a 2 min TTL renews after 70 s), and a
+    /// registry clock that jumps ahead. A lost renewal is retried every RetryInterval until the
+    /// registry answers.
+    /// </summary>
+    public static TimeSpan RenewalDelay(TimeSpan remaining, TimeSpan? shortestLifetime)
+    {
+        var basis = shortestLifetime is { } shortest && shortest < remaining ? shortest : remaining;
+        return TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, basis.Ticks / RenewalDivisor));
     }
 
     /// <summary>A view newer than our lease that no longer has it means the registry ended it

@@ -43,3 +43,8 @@ public sealed record NodeIdentity(
 /// docs/operations.md), as flanneld does when its lease is revoked.
 /// </summary>
 public sealed record DataPathSubnetConflict(Ipv4Subnet Served, Ipv4Subnet Granted);
+
+/// <summary>Published on the node's event stream (local only) by the node actor: why it has no
+/// lease (the registry's refusal or rejection in words), or null once it holds one. The node's
+/// readiness check reports it.</summary>
+public sealed record NodeLeaseProblem(string? Reason);

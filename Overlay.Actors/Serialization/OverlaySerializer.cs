@@ -52,6 +52,10 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(RegistrySnapshot)] = "S-RS",
         // snapshot store, binary (RegistrySnapshotCodec); what the registry writes now ("S-RS" is only read)
         [typeof(PackedRegistrySnapshot)] = "S-RB",
+        // issue 13 (identity, authorisation, config drift)
+        [typeof(ApplyNetworkConfig)] = "AN",
+        [typeof(LeaseRefused)] = "LF",
+        [typeof(NetworkConfigDrifted)] = "ND",
     };
 
     private static readonly IReadOnlyDictionary<string, Type> TypeByManifest =

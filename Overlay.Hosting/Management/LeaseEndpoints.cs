@@ -52,6 +52,8 @@ public static class LeaseEndpoints
                 LeaseRemovalSucceeded ok => Results.Json(new { subnet = ok.Subnet.ToString(), version = ok.Version }),
                 LeaseNotFound => NotFound(parsed),
                 LeaseRequestRejected r => Results.Json(new ErrorJson(r.Reason), statusCode: StatusCodes.Status409Conflict),
+                // Evictions are honoured from registry members only; a seed that is not (yet) one gets this.
+                LeaseRefused r => Results.Json(new ErrorJson(r.Reason), statusCode: StatusCodes.Status403Forbidden),
                 _ => Unavailable(),
             };
         }).RequireManagementToken();

@@ -56,6 +56,10 @@ public static class MetricNames
     /// <summary>Node: writes to the TUN by the offload path (label kind: coalesced or single).</summary>
     public const string OffloadTunWrites = "overlay_offload_tun_writes";
 
+    /// <summary>Seed: 1 when the registry kept its journal's network config, which differs from this
+    /// seed's net-conf.json (not applied), else 0.</summary>
+    public const string RegistryConfigDrift = "overlay_registry_config_drift";
+
     /// <summary>Node: Unix time the own lease expires unless renewed (absent without a lease).</summary>
     public const string LeaseExpiry = "overlay_lease_expiry_timestamp_seconds";
 

@@ -50,6 +50,7 @@ public static partial class NodeHost
             IpMasq = settings.IpMasq,
         }, sp.GetRequiredService<ILogger<OverlayDataplane>>()));
         builder.Services.AddSingleton<NodeReadiness>(); // one instance: it remembers a complete view was held
+        builder.Services.AddSingleton<LeaseProblemBoard>();
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);
         var identity = new NodeIdentity(settings.NodeName, settings.PublicIp, settings.Port, settings.RequestedSubnet,
             RetryInterval, ResyncInterval);
@@ -112,6 +113,7 @@ public static partial class NodeHost
             .WithLeaseRegistryProxy()
             .WithActors((system, registry, _) =>
             {
+                outer.GetRequiredService<LeaseProblemBoard>().Listen(system);
                 var proxy = registry.Get<LeaseRegistryActor>();
                 var node = system.ActorOf(NodeActor.Props(identity, proxy, dataplane), "node");
                 registry.Register<NodeActor>(node);

@@ -7,11 +7,13 @@ namespace Overlay.Node.Agent;
 
 /// <summary>The node is ready when it holds a lease and its data path runs (TUN up, pumps on),
 /// which is also when subnet.env has been written, and it holds a complete view of the registry
-/// (without one it cannot reach every peer; the reason says how far the transfer got).
+/// (without one it cannot reach every peer; the reason says how far the transfer got). When the
+/// registry refused or rejected its lease request, the message says why (<see cref="LeaseProblemBoard"/>).
 /// Once this process has held a complete view, a later incarnation that is still fetching its own
 /// is Degraded, not Unhealthy: the data path forwards on the last table meanwhile (the control-plane
 /// check says why). Registered as a singleton; thread-safe.</summary>
-public sealed class NodeReadiness(OverlayDataplane dataplane, INodeControlPlane controlPlane) : IHealthCheck
+public sealed class NodeReadiness(OverlayDataplane dataplane, INodeControlPlane controlPlane, LeaseProblemBoard leaseProblem)
+    : IHealthCheck
 {
     /// <summary>How long the node agent may take to answer.</summary>
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
@@ -22,7 +24,9 @@ public sealed class NodeReadiness(OverlayDataplane dataplane, INodeControlPlane 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (!dataplane.IsRunning || dataplane.LocalSubnet is not { } subnet)
-            return HealthCheckResult.Unhealthy("no lease or the data path is not running");
+            return HealthCheckResult.Unhealthy(leaseProblem.Problem is { } problem
+                ? $"no lease: {problem}"
+                : "no lease or the data path is not running");
         var current = controlPlane.Current;
         if (current.Agent is not { } node)
             return NotComplete(current.Unavailable ?? "no control plane");

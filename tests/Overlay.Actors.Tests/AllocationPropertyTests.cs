@@ -93,7 +93,7 @@ public class AllocationPropertyTests(ITestOutputHelper output)
                     decision = state.EndLeasesOfRemovedMembers(members, now, Grace);
                     break;
                 case < 97:
-                    decision = state.Process(new ConfigureNetwork(configs[a % 2]), now, Settings);
+                    decision = state.Process(new ApplyNetworkConfig(configs[a % 2]), now, Settings);
                     break;
                 default:
                     state = LeaseRegistryState.FromSnapshot(state.ToSnapshot());

@@ -5,7 +5,7 @@ using static Overlay.Actors.Tests.RegistryTestKit;
 
 namespace Overlay.Actors.Tests;
 
-public class LeaseRegistryStateTests
+public partial class LeaseRegistryStateTests
 {
     private static readonly NetworkConfig Net = NetworkConfigParser.Default;
 
@@ -57,12 +57,12 @@ public class LeaseRegistryStateTests
     }
 
     [Fact]
-    public void Changed_config_ends_exactly_the_leases_it_no_longer_admits()
+    public void Applied_config_ends_exactly_the_leases_it_no_longer_admits()
     {
         var state = Configured().WithNodes("a", "b", "c", "d"); // 10.244.1-4.0/24
         var narrower = NetworkConfigParser.Parse("""{"Network":"10.244.0.0/16","SubnetMin":"10.244.2.0","SubnetMax":"10.244.3.0"}""");
 
-        var decision = state.Process(new ConfigureNetwork(narrower), T0, Settings);
+        var decision = state.Process(new ApplyNetworkConfig(narrower), T0, Settings);
 
         var v = state.Version;
         var configured = new NetworkConfigured(narrower, v + 1);
@@ -79,11 +79,11 @@ public class LeaseRegistryStateTests
     }
 
     [Fact]
-    public void Changing_SubnetLen_ends_every_lease_and_allocation_resumes_in_the_new_length()
+    public void Applying_a_new_SubnetLen_ends_every_lease_and_allocation_resumes_in_the_new_length()
     {
         var state = Configured().WithNodes("a", "b");
         var halves = NetworkConfigParser.Parse("""{"Network":"10.244.0.0/16","SubnetLen":25}""");
-        (state, _) = state.Run(new ConfigureNetwork(halves));
+        (state, _) = state.Run(new ApplyNetworkConfig(halves));
         Assert.Empty(state.Leases);
 
         (state, var decision) = state.Run(Acquire("a", "192.0.2.1"));

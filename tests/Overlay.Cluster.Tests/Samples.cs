@@ -45,5 +45,10 @@ public static class Samples
         yield return new LeaseSnapshotUnavailable(42, 3);
         yield return new GetLeaseVersion(41);
         yield return new LeaseVersionIs(45);
+        yield return new ApplyNetworkConfig(Network);
+        yield return new LeaseRefused(LeaseRefusal.IdentityConflict, Lease.Subnet,
+            "node name host-7 is held by akka.tcp://overlay@192.0.2.17:4054 (10.244.7.0/24, public IP 192.0.2.17); refusing akka.tcp://overlay@192.0.2.18:4054");
+        yield return new LeaseRefused(LeaseRefusal.NotRegistryMember, null, "ConfigureNetwork from a node");
+        yield return new NetworkConfigDrifted(Network, Network with { SubnetLen = 25 }, 46);
     }
 }

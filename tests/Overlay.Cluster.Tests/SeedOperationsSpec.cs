@@ -33,7 +33,7 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
             Assert.Contains($"writes need the token from --management-token-file {tokenFile}", seed.Process.Output);
 
             var first = await ScrapeAsync(seed);
-            Assert.Equal(["overlay_build_info", "overlay_leases", "overlay_registry_up", "overlay_registry_version", "overlay_subnets_free"],
+            Assert.Equal(["overlay_build_info", "overlay_leases", "overlay_registry_config_drift", "overlay_registry_up", "overlay_registry_version", "overlay_subnets_free"],
                 Families(first));
             Assert.Matches(@"(?m)^overlay_build_info\{.*version=""\d+\.\d+\.\d+.*""\} 1$", first);
             Assert.Equal(0, Value(first, "overlay_leases"));

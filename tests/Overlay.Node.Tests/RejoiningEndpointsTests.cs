@@ -50,6 +50,7 @@ public sealed class RejoiningEndpointsTests
         builder.Services.AddSingleton(dataplane);
         builder.Services.AddSingleton<INodeControlPlane>(controlPlane);
         builder.Services.AddSingleton<IControlPlane>(controlPlane);
+        builder.Services.AddSingleton<LeaseProblemBoard>();
         builder.Services.AddHealthChecks()
             .AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<ControlPlaneReadiness>("overlay.node.control-plane", tags: [HealthEndpoints.ReadyTag]);

@@ -273,4 +273,98 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(Mine, _dataplane.ServedSubnet);
         Assert.True(_dataplane.Peers.ContainsKey(peer));
     }
+
+    // ---- renewal retry and refusals --------------------------------------------------
+
+    [Fact]
+    public void A_lost_renewal_is_sent_again_until_the_registry_answers()
+    {
+        StartNode();
+        var lease = LeaseOf(Mine, "me", "192.0.2.5", 2, ttl: TimeSpan.FromSeconds(3));
+        Grant(lease);
+        _registry.FishForMessage<RenewLease>(m => m is RenewLease, TimeSpan.FromSeconds(5));
+        // No answer (lost, or the registry is failing over): the node asks again at RetryInterval.
+        var again = _registry.FishForMessage<RenewLease>(m => m is RenewLease, TimeSpan.FromSeconds(3));
+        Assert.Equal(Mine, again.Subnet);
+        _registry.Reply(new LeaseRenewalSucceeded(lease with { ExpiresAt = DateTimeOffset.UtcNow + TimeSpan.FromHours(1), Version = 3 }));
+        // Answered with a long lease: the retries stop (the next renewal is 20 min away).
+        var later = _registry.ReceiveWhile(TimeSpan.FromSeconds(1), m => m);
+        Assert.DoesNotContain(later, m => m is RenewLease);
+    }
+
+    [Fact]
+    public void A_renewal_the_registry_has_no_lease_for_becomes_an_acquire_for_the_same_subnet()
+    {
+        StartNode();
+        Grant(LeaseOf(Mine, "me", "192.0.2.5", 2, ttl: TimeSpan.FromSeconds(3)));
+        _registry.FishForMessage<RenewLease>(m => m is RenewLease, TimeSpan.FromSeconds(5));
+        _registry.Reply(new LeaseNotFound(Mine));
+        Assert.Equal(Mine, _registry.FishForMessage<AcquireLease>(m => m is AcquireLease, TimeSpan.FromSeconds(3)).RequestedSubnet);
+    }
+
+    [Fact]
+    public void A_renewal_refused_because_the_registry_knows_another_holder_address_becomes_an_acquire()
+    {
+        StartNode();
+        Grant(LeaseOf(Mine, "me", "192.0.2.5", 2, ttl: TimeSpan.FromSeconds(3)));
+        _registry.FishForMessage<RenewLease>(m => m is RenewLease, TimeSpan.FromSeconds(5));
+        _registry.Reply(new LeaseRefused(LeaseRefusal.NotHolder, Mine, "RenewLease for 10.244.5.0/24 (me) from x refused: the lease is held by y"));
+        Assert.Equal(Mine, _registry.FishForMessage<AcquireLease>(m => m is AcquireLease, TimeSpan.FromSeconds(3)).RequestedSubnet);
+    }
+
+    [Fact]
+    public void An_identity_conflict_is_reported_on_the_event_stream_and_the_acquire_keeps_being_retried()
+    {
+        var problems = CreateTestProbe();
+        Sys.EventStream.Subscribe(problems.Ref, typeof(NodeLeaseProblem));
+        StartNode();
+        _registry.ExpectMsg<AcquireLease>();
+        const string reason = "node name me is held by akka.tcp://overlay@192.0.2.12:4054 (10.244.2.0/24, public IP 192.0.2.12); " +
+                              "refusing akka.tcp://overlay@192.0.2.13:4054";
+        EventFilter.Error(contains: reason).ExpectOne(() =>
+            _registry.Reply(new LeaseRefused(LeaseRefusal.IdentityConflict, Ipv4Subnet.Parse("10.244.2.0/24"), reason)));
+        Assert.Equal("lease refused: " + reason, problems.ExpectMsg<NodeLeaseProblem>().Reason);
+        _registry.ExpectMsg<AcquireLease>(TimeSpan.FromSeconds(3));
+
+        // Once the other holder is gone the registry grants it, and the problem clears.
+        _registry.Reply(new LeaseAcquired(LeaseOf(Mine, "me", "192.0.2.5", 9), Network));
+        Assert.Null(problems.ExpectMsg<NodeLeaseProblem>().Reason);
+        AwaitAssert(() => Assert.Equal(1, _dataplane.Starts));
+    }
+
+    [Theory]
+    [InlineData(-90, 120, 70)]        // F22: node clock 90 s behind, TTL 2 min: renews after 70 s
+    [InlineData(0, 120, 40)]
+    [InlineData(0, 24 * 3600, 8 * 3600)]
+    [InlineData(+13 * 3600, 120, 1)]  // a node clock far ahead still renews (every second, the floor)
+    public void The_renewal_comes_well_before_expiry_even_with_a_skewed_node_clock(int nodeClockOffsetSeconds, int ttlSeconds,
+        int expectedDelaySeconds)
+    {
+        var registryNow = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
+        var remaining = registryNow.AddSeconds(ttlSeconds) - registryNow.AddSeconds(nodeClockOffsetSeconds);
+        var delay = NodeActor.RenewalDelay(remaining, shortestLifetime: null);
+        Assert.Equal(TimeSpan.FromSeconds(expectedDelaySeconds), delay);
+        Assert.True(delay < TimeSpan.FromSeconds(ttlSeconds));
+    }
+
+    [Fact]
+    public void A_registry_clock_that_jumps_ahead_does_not_stretch_the_renewal_interval()
+    {
+        // TTL 2 min; the registry fails over to a host 13 h ahead: the next lease seems to live 13 h.
+        var ttl = TimeSpan.FromMinutes(2);
+        var jumped = ttl + TimeSpan.FromHours(13);
+        Assert.Equal(TimeSpan.FromSeconds(40), NodeActor.RenewalDelay(jumped, shortestLifetime: ttl));
+        Assert.Equal(TimeSpan.FromSeconds(20), NodeActor.RenewalDelay(TimeSpan.FromMinutes(1), shortestLifetime: ttl));
+    }
+
+    [Fact]
+    public void The_renewal_interval_stays_short_after_a_lease_from_a_registry_whose_clock_is_ahead()
+    {
+        StartNode();
+        Grant(LeaseOf(Mine, "me", "192.0.2.5", 2, ttl: TimeSpan.FromSeconds(3)));
+        var first = _registry.FishForMessage<RenewLease>(m => m is RenewLease, TimeSpan.FromSeconds(5));
+        // The answer comes from a registry 13 h ahead: the next renewal still comes about a second later.
+        _registry.Reply(new LeaseRenewalSucceeded(LeaseOf(Mine, "me", "192.0.2.5", 3, ttl: TimeSpan.FromHours(13) + TimeSpan.FromSeconds(3))));
+        Assert.Equal(first.Subnet, _registry.FishForMessage<RenewLease>(m => m is RenewLease, TimeSpan.FromSeconds(5)).Subnet);
+    }
 }

@@ -90,6 +90,20 @@ internal static class EndToEndConstants
     /// <summary>Until overlay traffic flows across two pods after a change (ARP, route install).</summary>
     public static readonly TimeSpan TrafficTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>From the start of a node the registry must refuse (F27, F28) until it has printed
+    /// <see cref="RefusalsObserved"/> refusals: start, join, then one retry every 2 s.</summary>
+    public static readonly TimeSpan RefusalTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>How many refused acquires a refused node must print before the journal is checked
+    /// for quiet (F28): enough retries that a per-retry event would show.</summary>
+    public const int RefusalsObserved = 3;
+
+    /// <summary>Pings p1 sends to p2 while an impostor is refused, and how many may be lost.</summary>
+    public const int ProbePings = 20;
+
+    /// <summary>See <see cref="ProbePings"/>: at most 1 lost (a loaded CI machine), as in the fault matrix's I5.</summary>
+    public const int ProbePingsLostAtMost = 1;
+
     /// <summary>How soon ping must end on an ICMP net unreachable: "at once", well below the 5 s
     /// it would wait for a silently dropped echo (ping -W 5).</summary>
     public static readonly TimeSpan UnreachableAnswerBound = TimeSpan.FromSeconds(2.5);

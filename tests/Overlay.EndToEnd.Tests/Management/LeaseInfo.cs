@@ -28,4 +28,8 @@ public sealed record LeaseInfo
     /// <summary>The registry version of the lease's last change.</summary>
     [JsonPropertyName("version")]
     public required long Version { get; init; }
+
+    /// <summary>The holder's cluster address (seed's /leases; empty when unknown, absent on a node's /lease).</summary>
+    [JsonPropertyName("memberAddress")]
+    public string? MemberAddress { get; init; }
 }
