@@ -56,6 +56,13 @@ public static class MetricNames
     /// <summary>Node: writes to the TUN by the offload path (label kind: coalesced or single).</summary>
     public const string OffloadTunWrites = "overlay_offload_tun_writes";
 
+    /// <summary>Node: packets the kernel dropped in front of the TUN's reader (its ring was full; the
+    /// kernel's tx_dropped of the TUN).</summary>
+    public const string TunTransmitDropped = "overlay_tun_tx_dropped";
+
+    /// <summary>Node: packets the pumps wrote into the TUN that the kernel dropped (its rx_dropped).</summary>
+    public const string TunReceiveDropped = "overlay_tun_rx_dropped";
+
     /// <summary>Node: Unix time the own lease expires unless renewed (absent without a lease).</summary>
     public const string LeaseExpiry = "overlay_lease_expiry_timestamp_seconds";
 
