@@ -28,6 +28,7 @@ namespace Overlay.Node;
 /// <param name="Log">Console log format and level.</param>
 /// <param name="TunQueues">TUN queues, each with its own UDP socket (SO_REUSEPORT) and pump pair.</param>
 /// <param name="PumpScheduling">Scheduling policy of the pump threads.</param>
+/// <param name="TunMtu">--mtu: the TUN MTU when set (at most <paramref name="UnderlayMtu"/> - 28); null: that computed MTU.</param>
 public sealed record NodeSettings(
     ClusterSettings Cluster,
     string NodeName,
@@ -45,7 +46,8 @@ public sealed record NodeSettings(
     LogSettings Log,
     bool Offload = true,
     int TunQueues = 1,
-    Dataplane.PumpScheduling PumpScheduling = Dataplane.PumpScheduling.Batch)
+    Dataplane.PumpScheduling PumpScheduling = Dataplane.PumpScheduling.Batch,
+    int? TunMtu = null)
 {
     /// <summary>Every effective setting, redacted (no token): the start log line and `check-config` print exactly this.</summary>
     public EffectiveSettings Describe() => new EffectiveSettings()
@@ -57,6 +59,7 @@ public sealed record NodeSettings(
         .Add("port", Port)
         .Add("iface", $"{Interface} (MTU {UnderlayMtu})")
         .Add("tun-name", TunName)
+        .Add("mtu", TunMtu is { } tunMtu ? $"{tunMtu}" : $"{UnderlayMtu - Dataplane.DataplaneConstants.EncapOverhead} (underlay MTU - {Dataplane.DataplaneConstants.EncapOverhead})")
         .Add("subnet-file", SubnetFile)
         .Add("requested-subnet", RequestedSubnet)
         .Add("source-check", SourceCheck)
@@ -144,6 +147,13 @@ public sealed class NodeOptions
             + "more throughput, up to a scheduler slice of extra latency on a saturated CPU) or normal (SCHED_OTHER) [env OVERLAY_PUMP_SCHEDULING; default batch]",
     };
 
+    /// <summary>--mtu.</summary>
+    public Option<string?> Mtu { get; } = new("--mtu")
+    {
+        Description = $"TUN MTU, written to subnet.env as FLANNEL_MTU; at least {Dataplane.DataplaneConstants.MinTunMtu} and at most the --iface MTU - "
+            + $"{Dataplane.DataplaneConstants.EncapOverhead} [env OVERLAY_MTU; default: the --iface MTU - {Dataplane.DataplaneConstants.EncapOverhead}]",
+    };
+
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -153,6 +163,7 @@ public sealed class NodeOptions
         command.Options.Add(Offload);
         command.Options.Add(TunQueues);
         command.Options.Add(PumpScheduling);
+        command.Options.Add(Mtu);
         ManagementToken.AddTo(command);
         Logging.AddTo(command);
     }
@@ -172,6 +183,7 @@ public sealed class NodeOptions
             iface = publicIp is not null ? underlay.InterfaceOf(publicIp) : underlay.DefaultRouteInterface();
         publicIp ??= underlay.AddressOf(iface);
         var mtu = underlay.MtuOf(iface);
+        var tunMtu = TunMtuOf(flags, iface, mtu);
 
         var subnetFile = flags.String(SubnetFile, "/run/flannel/subnet.env", "OVERLAY_SUBNET_FILE");
         var tunName = flags.String(TunName, "overlay0", "OVERLAY_TUN_NAME");
@@ -196,7 +208,25 @@ public sealed class NodeOptions
             Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on",
             TunQueues: flags.Integer(TunQueues, 1, 1, Dataplane.DataplaneConstants.MaxTunQueues, "OVERLAY_TUN_QUEUES"),
             PumpScheduling: flags.Choice(PumpScheduling, "batch", ["batch", "normal"], "OVERLAY_PUMP_SCHEDULING") == "batch"
-                ? Dataplane.PumpScheduling.Batch : Dataplane.PumpScheduling.Normal);
+                ? Dataplane.PumpScheduling.Batch : Dataplane.PumpScheduling.Normal,
+            TunMtu: tunMtu);
+    }
+
+    /// <summary>--mtu / OVERLAY_MTU: below the MTU the underlay allows (flannel#1011) is fine; above it an
+    /// encapsulated full-size packet would not fit one underlay frame, so it is refused naming both values.</summary>
+    private int? TunMtuOf(FlagReader flags, string iface, int underlayMtu)
+    {
+        var (value, source) = flags.Raw(Mtu, "OVERLAY_MTU");
+        if (value is null)
+            return null;
+        var computed = underlayMtu - Dataplane.DataplaneConstants.EncapOverhead;
+        if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var requested)
+            || requested < Dataplane.DataplaneConstants.MinTunMtu)
+            throw new SettingsException($"{source}: not a whole number from {Dataplane.DataplaneConstants.MinTunMtu} to {computed}: '{value}'");
+        if (requested > computed)
+            throw new SettingsException(
+                $"{source}: {requested} is above the MTU the underlay allows, {computed} ({iface} MTU {underlayMtu} - {Dataplane.DataplaneConstants.EncapOverhead} for the outer IPv4 and UDP headers)");
+        return requested;
     }
 }
 

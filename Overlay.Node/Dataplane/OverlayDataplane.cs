@@ -50,6 +50,10 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     {
         if (options.TunQueues is < 1 or > DataplaneConstants.MaxTunQueues)
             throw new ArgumentException($"TunQueues {options.TunQueues} is outside 1..{DataplaneConstants.MaxTunQueues}", nameof(options));
+        if (options.Mtu is { } requested && (requested < DataplaneConstants.MinTunMtu || requested > options.UnderlayMtu - DataplaneConstants.EncapOverhead))
+            throw new ArgumentException(
+                $"Mtu {requested} is outside {DataplaneConstants.MinTunMtu}..{options.UnderlayMtu - DataplaneConstants.EncapOverhead} (UnderlayMtu {options.UnderlayMtu} - {DataplaneConstants.EncapOverhead})",
+                nameof(options));
         if (options.TunMtu < DataplaneConstants.MinTunMtu)
             throw new ArgumentException(
                 $"UnderlayMtu {options.UnderlayMtu} leaves a TUN MTU of {options.TunMtu}; at least {DataplaneConstants.MinTunMtu + DataplaneConstants.EncapOverhead} is needed",
