@@ -48,7 +48,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
 
     /// <summary>
     /// Creates the TUN device like <see cref="Create"/> but with IFF_VNET_HDR and the offloads
-    /// TUN_F_CSUM | TUN_F_TSO4, so reads return TCP super-packets of up to 64 KiB behind a
+    /// TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN, so reads return TCP super-packets (ECN flows' too) of up to 64 KiB behind a
     /// virtio_net_hdr (<see cref="OffloadsEnabled"/> true). When the kernel refuses either, the device
     /// is closed and opened again plain (<see cref="OffloadsEnabled"/> false) and
     /// <paramref name="refusal"/> says what was refused (for one log line); otherwise it is null.
@@ -64,7 +64,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
                 return device;
             }
             device.Dispose();
-            refusal = $"TUNSETOFFLOAD(CSUM|TSO4) on {name}: {Errno.Name(offloadErrno)}";
+            refusal = $"TUNSETOFFLOAD(CSUM|TSO4|TSO_ECN) on {name}: {Errno.Name(offloadErrno)}";
         }
         catch (IOException e)
         {
@@ -111,7 +111,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
             throw new IOException($"failed to create TUN {name} (TUNSETIFF): {Errno.Name(errno)}");
         }
         var offloads = (flags & IFF_VNET_HDR) != 0;
-        if (offloads && LibC.ioctl(fd, TUNSETOFFLOAD, (void*)(nint)(TUN_F_CSUM | TUN_F_TSO4)) < 0)
+        if (offloads && LibC.ioctl(fd, TUNSETOFFLOAD, (void*)(nint)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN)) < 0)
             offloadErrno = Errno.Last;
         return FromFileDescriptor(fd, GetName(request), mtu, offloads && offloadErrno == 0, flags);
     }

@@ -32,6 +32,10 @@ internal static class TunInterop
     /// <summary>The reader splits TCPv4 super-packets (GSO_TCPV4 reads); needs TUN_F_CSUM.</summary>
     public const uint TUN_F_TSO4 = 0x02;
 
+    /// <summary>The reader also takes TCP super-packets of ECN flows (GSO_TCPV4 | GSO_ECN: CWR goes on the
+    /// first segment only). Without it the kernel segments those in software in front of the TUN.</summary>
+    public const uint TUN_F_TSO_ECN = 0x08;
+
     /// <summary>Interface flag: administratively up.</summary>
     public const short IFF_UP = 0x0001;
 

@@ -99,6 +99,14 @@ public sealed class OffloadInteropRootTests : IDisposable
         Assert.True(aPeer.RxPackets >= TransferBytes / 1472, $"A received {aPeer.RxPackets} datagrams");
         Assert.Equal(0, a.Drops.Total - a.Drops[DropReason.NotIpv4]);
         Assert.Equal(0, b.Drops.Total - b.Drops[DropReason.NotIpv4]);
+
+        // The kernel's own counters of the TUN, read in the node's namespace: A's pump read the 32 MiB
+        // as super-packets (far more bytes per packet than the MTU), and the kernel dropped nothing.
+        var tun = hostA.Run(() => a.TunStatistics());
+        Assert.NotNull(tun);
+        Assert.True(tun.Value.TxBytes >= TransferBytes, $"overlay0 TX {tun.Value.TxBytes} bytes");
+        Assert.True(tun.Value.TxBytes / tun.Value.TxPackets > 4 * 1472, $"overlay0 TX {tun.Value.TxBytes} bytes in {tun.Value.TxPackets} packets");
+        Assert.Equal((0L, 0L), (tun.Value.TxDropped, tun.Value.RxDropped));
     }
 
     private static void Transfer(NetworkNamespace from, NetworkNamespace to, string toAddress, int seed,
