@@ -82,6 +82,8 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
         var device = LinuxTunDevice.CreateWithOffloads(name, mtu, out var refusal, multiQueue);
         if (refusal is not null)
             logger?.LogWarning("TUN offloads unavailable ({Refusal}); using the one-packet-per-syscall data path", refusal);
+        else if (device.UdpOffloadRefusal is { } udpRefusal)
+            logger?.LogWarning("TUN UDP segmentation offload unavailable ({Refusal}, needs Linux 6.2); UDP moves one datagram per TUN read and write", udpRefusal);
         return device;
     }
 
@@ -256,7 +258,8 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             _logger.LogInformation(
                 "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}, offloads {Offloads}, {Queues} queue(s)",
                 tuns[0].Name, Ipv4.Format(tunAddress), mtu, network.Network, udps[0].LocalEndPoint, table.Count, _options.SourceCheck,
-                offloaded ? "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off", tuns.Count);
+                offloaded ? tuns[0] is IOffloadTunDevice { UdpOffloadsEnabled: true } ? "on (TSO/USO/CSUM on the TUN, UDP GSO/GRO)" : "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off",
+                tuns.Count);
         }
     }
 

@@ -56,7 +56,7 @@ public sealed class NodeMetrics : IMetricsRefresher
         meter.CreateObservableCounter(MetricNames.OffloadDatagramsReceived, () => _dataplane.OffloadTotals().DatagramsReceived, MetricNames.UnitPackets,
             "Datagrams in those receive batches.");
         meter.CreateObservableCounter(MetricNames.OffloadTunWrites, TunWrites,
-            description: "Writes to the TUN: kind=coalesced (one GSO_TCPV4 write of merged segments) or kind=single.");
+            description: "Writes to the TUN: kind=coalesced (one GSO_TCPV4 write of merged TCP segments, or GSO_UDP_L4 of merged UDP datagrams) or kind=single.");
         meter.CreateObservableCounter(MetricNames.TunTransmitDropped, () => TunCounter(t => t.TxDropped), MetricNames.UnitPackets,
             "Packets the kernel dropped in front of the TUN's reader because the TUN's ring was full (the kernel's tx_dropped of the TUN, every session).");
         meter.CreateObservableCounter(MetricNames.TunReceiveDropped, () => TunCounter(t => t.RxDropped), MetricNames.UnitPackets,

@@ -14,6 +14,10 @@ public interface IOffloadTunDevice : ITunDevice
     /// TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN: reads and writes carry a virtio_net_hdr. False: bare packets.</summary>
     bool OffloadsEnabled { get; }
 
+    /// <summary>True when the kernel also accepted TUN_F_USO4 | TUN_F_USO6 (Linux &gt;= 6.2): reads may carry
+    /// GSO_UDP_L4 super-packets and writes may too. False (the default): UDP moves one datagram at a time.</summary>
+    bool UdpOffloadsEnabled => false;
+
     /// <summary>
     /// Writes the concatenation of <paramref name="parts"/> (virtio_net_hdr first) as one packet, with
     /// one writev(2). Returns false when the device is disposed or the kernel refused this packet;

@@ -36,6 +36,13 @@ internal static class TunInterop
     /// first segment only). Without it the kernel segments those in software in front of the TUN.</summary>
     public const uint TUN_F_TSO_ECN = 0x08;
 
+    /// <summary>The reader splits UDP-over-IPv4 super-packets (GSO_UDP_L4 reads) and may write them (kernel
+    /// &gt;= 6.2; the kernel takes it only together with <see cref="TUN_F_USO6"/>).</summary>
+    public const uint TUN_F_USO4 = 0x20;
+
+    /// <summary>The same for UDP over IPv6 (never seen by an IPv4 overlay, but required beside USO4).</summary>
+    public const uint TUN_F_USO6 = 0x40;
+
     /// <summary>Interface flag: administratively up.</summary>
     public const short IFF_UP = 0x0001;
 

@@ -109,6 +109,67 @@ public sealed class OffloadInteropRootTests : IDisposable
         Assert.Equal((0L, 0L), (tun.Value.TxDropped, tun.Value.RxDropped));
     }
 
+    // A sender using UDP segmentation (as QUIC stacks do) hands its TUN one super-packet per send; with
+    // TUN_F_USO4 it reaches the pump whole, is cut into flannel datagrams, and the peer merges each GRO
+    // batch back into one GSO_UDP_L4 write that the kernel cuts into the datagrams that were sent.
+    [RootFact]
+    public void Udp_sent_with_udp_segmentation_crosses_as_super_packets_and_arrives_datagram_for_datagram()
+    {
+        const int Sends = 40, PerSend = 40, DatagramPayload = 1000, Port = 7301;
+        using var hostA = new NetworkNamespace();
+        using var hostB = new NetworkNamespace();
+        NetworkNamespace.ConnectHosts(hostA, hostB);
+        using var a = OverlayDataplane.CreateLinux(Options("192.0.2.1", "a", offload: true));
+        using var b = OverlayDataplane.CreateLinux(Options("192.0.2.2", "b", offload: true));
+        a.SetPeer(S("10.244.2.0/24"), E("192.0.2.2"), new PeerCounters());
+        b.SetPeer(S("10.244.1.0/24"), E("192.0.2.1"), new PeerCounters());
+        hostA.Run(() => { a.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config()); return 0; });
+        hostB.Run(() => { b.Start(Lease("10.244.2.0/24", "192.0.2.2"), Config()); return 0; });
+
+        using var receiver = hostB.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        receiver.SetRawSocketOption(DataplaneConstants.SolSocket, DataplaneConstants.SoRcvBufForce, BitConverter.GetBytes(16 << 20));
+        receiver.Bind(new IPEndPoint(IPAddress.Parse("10.244.2.0"), Port));
+        receiver.ReceiveTimeout = 10_000;
+        using var sender = hostA.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        sender.SetRawSocketOption(17 /* SOL_UDP */, 103 /* UDP_SEGMENT */, BitConverter.GetBytes(DatagramPayload));
+        sender.Connect(new IPEndPoint(IPAddress.Parse("10.244.2.0"), Port));
+
+        // Datagram k of send s carries (s, k) in its first bytes; every send ends with a short datagram.
+        var expected = new List<byte[]>();
+        var received = new List<byte[]>();
+        var reader = Task.Run(() =>
+        {
+            var buffer = new byte[65536];
+            while (received.Count < Sends * PerSend)
+                received.Add(buffer.AsSpan(0, receiver.Receive(buffer)).ToArray());
+        });
+        for (var send = 0; send < Sends; send++)
+        {
+            var last = 1 + send % 999;
+            var payload = new byte[(PerSend - 1) * DatagramPayload + last];
+            new Random(send).NextBytes(payload);
+            for (var k = 0; k < PerSend; k++)
+            {
+                payload[k * DatagramPayload] = (byte)send;
+                if (k < PerSend - 1 || last > 1)
+                    payload[k * DatagramPayload + 1] = (byte)k;
+                expected.Add(payload.AsSpan(k * DatagramPayload, Math.Min(DatagramPayload, payload.Length - k * DatagramPayload)).ToArray());
+            }
+            sender.Send(payload);
+            Assert.True(SpinWait.SpinUntil(() => received.Count >= (send + 1) * PerSend || reader.IsCompleted, TimeSpan.FromSeconds(10)),
+                $"send {send}: {received.Count} of {(send + 1) * PerSend} datagrams arrived");
+        }
+        Assert.True(reader.Wait(TimeSpan.FromSeconds(10)), $"{received.Count} of {Sends * PerSend} datagrams arrived");
+
+        Assert.Equal(expected, received);
+        var sent = a.OffloadTotals();
+        var merged = b.OffloadTotals();
+        Assert.True(sent.SuperPackets >= Sends, $"A read {sent.SuperPackets} super-packets for {Sends} UDP_SEGMENT sends");
+        Assert.True(merged.CoalescedWrites >= Sends, $"B wrote {merged.CoalescedWrites} GSO writes and {merged.SingleWrites} single ones");
+        Assert.Equal(0, a.Drops.Total - a.Drops[DropReason.NotIpv4]);
+        Assert.Equal(0, b.Drops.Total - b.Drops[DropReason.NotIpv4]);
+    }
+
     private static void Transfer(NetworkNamespace from, NetworkNamespace to, string toAddress, int seed,
         int port = 7001, int transferBytes = TransferBytes)
     {
