@@ -107,16 +107,18 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// The kernel's counters of the TUN (all queues) summed over every session since this object was
     /// made, read in the calling thread's network namespace (the node's): TX dropped counts packets the
     /// kernel dropped in front of the pumps because the TUN's ring was full. Null when there are no
-    /// kernel counters (in-memory devices) or they cannot be read. Safe from any thread.
+    /// kernel counters (in-memory devices); a read that fails is logged and leaves out the current
+    /// session. Safe from any thread.
     /// </summary>
     public LinkStatistics? TunStatistics()
     {
+        if (_linkStatistics is NoLinkStatistics)
+            return null;
         lock (_gate)
         {
+            // Stopped, or the device already gone with a failed session: what the ended sessions counted.
             var ended = _endedTunStatistics;
-            if (_session is not { } session)
-                return _linkStatistics is NoLinkStatistics ? null : ended;
-            return ReadTun(session) is { } current ? ended + current : null;
+            return _session is { } session && ReadTun(session) is { } current ? ended + current : ended;
         }
     }
 

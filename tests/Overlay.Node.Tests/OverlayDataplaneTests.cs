@@ -108,6 +108,36 @@ public sealed class OverlayDataplaneTests : IDisposable
         Assert.Contains("FLANNEL_MTU=1400\n", File.ReadAllText(Path.Combine(dir, "subnet.env")));
     }
 
+    private sealed class FakeLinkStatistics : ILinkStatistics
+    {
+        public LinkStatistics? Current { get; set; }
+        public LinkStatistics? Read(string device) => device == "overlay0" ? Current : null;
+    }
+
+    [Fact]
+    public void The_tuns_kernel_counters_add_up_over_sessions_and_are_absent_without_kernel_counters()
+    {
+        var statistics = new FakeLinkStatistics { Current = new LinkStatistics(1, 2, 3, 4, 5, 6) };
+        using var dataplane = new OverlayDataplane(
+            new DataplaneOptions { BindAddress = IPAddress.Parse("192.0.2.8"), SubnetFilePath = Path.Combine(_dir, "stats", "subnet.env") },
+            (tunName, mtu, _) => new ChannelTunDevice(tunName, mtu), local => _network.Bind(local), NoLinkConfigurator.Instance,
+            linkStatistics: statistics);
+        Assert.Equal(default(LinkStatistics), dataplane.TunStatistics());
+
+        dataplane.Start(Lease("10.244.8.0/24", "192.0.2.8"), Config());
+        Assert.Equal(new LinkStatistics(1, 2, 3, 4, 5, 6), dataplane.TunStatistics());
+        dataplane.Stop();
+        statistics.Current = null; // the device went with the session
+        Assert.Equal(new LinkStatistics(1, 2, 3, 4, 5, 6), dataplane.TunStatistics());
+
+        // A new session's device counts from 0 again; the total keeps growing.
+        statistics.Current = new LinkStatistics(10, 10, 10, 10, 10, 10);
+        dataplane.Start(Lease("10.244.8.0/24", "192.0.2.8"), Config());
+        Assert.Equal(new LinkStatistics(11, 12, 13, 14, 15, 16), dataplane.TunStatistics());
+
+        Assert.Null(Node("192.0.2.9").Dataplane.TunStatistics());
+    }
+
     [Fact]
     public void Unknown_destinations_get_icmp_back_and_count_as_no_route()
     {
