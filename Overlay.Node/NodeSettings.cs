@@ -31,6 +31,7 @@ namespace Overlay.Node;
 /// <param name="PumpScheduling">Scheduling policy of the pump threads.</param>
 /// <param name="RegistryLostAfter">How long a control-plane incarnation may be Up in a cluster without a
 /// registry member before it is ended and a fresh one joins through the seeds (island healing).</param>
+/// <param name="TunMtu">--mtu: the TUN MTU when set (at most <paramref name="UnderlayMtu"/> - 28); null: that computed MTU.</param>
 public sealed record NodeSettings(
     ClusterSettings Cluster,
     string NodeName,
@@ -49,7 +50,8 @@ public sealed record NodeSettings(
     bool Offload = true,
     int TunQueues = 1,
     Dataplane.PumpScheduling PumpScheduling = Dataplane.PumpScheduling.Batch,
-    TimeSpan? RegistryLostAfter = null)
+    TimeSpan? RegistryLostAfter = null,
+    int? TunMtu = null)
 {
     /// <summary><see cref="RegistryLostAfter"/> with its default applied.</summary>
     public TimeSpan EffectiveRegistryLostAfter => RegistryLostAfter ?? Agent.ControlPlaneConstants.RegistryLostAfter;
@@ -64,6 +66,7 @@ public sealed record NodeSettings(
         .Add("port", Port is { } port ? $"{port} (--port overrides Backend.Port)" : "Backend.Port of the network config")
         .Add("iface", $"{Interface} (MTU {UnderlayMtu})")
         .Add("tun-name", TunName)
+        .Add("mtu", TunMtu is { } tunMtu ? $"{tunMtu}" : $"{UnderlayMtu - Dataplane.DataplaneConstants.EncapOverhead} (underlay MTU - {Dataplane.DataplaneConstants.EncapOverhead})")
         .Add("subnet-file", SubnetFile)
         .Add("requested-subnet", RequestedSubnet)
         .Add("source-check", SourceCheck)
@@ -159,6 +162,13 @@ public sealed class NodeOptions
             + "and joins through --seeds again; the data path keeps running [env OVERLAY_REGISTRY_LOST_AFTER; default 20s]",
     };
 
+    /// <summary>--mtu.</summary>
+    public Option<string?> Mtu { get; } = new("--mtu")
+    {
+        Description = $"TUN MTU, written to subnet.env as FLANNEL_MTU; at least {Dataplane.DataplaneConstants.MinTunMtu} and at most the --iface MTU - "
+            + $"{Dataplane.DataplaneConstants.EncapOverhead} [env OVERLAY_MTU; default: the --iface MTU - {Dataplane.DataplaneConstants.EncapOverhead}]",
+    };
+
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -169,6 +179,7 @@ public sealed class NodeOptions
         command.Options.Add(TunQueues);
         command.Options.Add(PumpScheduling);
         command.Options.Add(RegistryLostAfter);
+        command.Options.Add(Mtu);
         ManagementToken.AddTo(command);
         Logging.AddTo(command);
     }
@@ -188,6 +199,7 @@ public sealed class NodeOptions
             iface = publicIp is not null ? underlay.InterfaceOf(publicIp) : underlay.DefaultRouteInterface();
         publicIp ??= underlay.AddressOf(iface);
         var mtu = underlay.MtuOf(iface);
+        var tunMtu = TunMtuOf(flags, iface, mtu);
 
         var subnetFile = flags.String(SubnetFile, "/run/flannel/subnet.env", "OVERLAY_SUBNET_FILE");
         var tunName = flags.String(TunName, "overlay0", "OVERLAY_TUN_NAME");
@@ -214,7 +226,25 @@ public sealed class NodeOptions
             TunQueues: flags.Integer(TunQueues, 1, 1, Dataplane.DataplaneConstants.MaxTunQueues, "OVERLAY_TUN_QUEUES"),
             PumpScheduling: flags.Choice(PumpScheduling, "batch", ["batch", "normal"], "OVERLAY_PUMP_SCHEDULING") == "batch"
                 ? Dataplane.PumpScheduling.Batch : Dataplane.PumpScheduling.Normal,
-            RegistryLostAfter: flags.Duration(RegistryLostAfter, Agent.ControlPlaneConstants.RegistryLostAfter, "OVERLAY_REGISTRY_LOST_AFTER"));
+            RegistryLostAfter: flags.Duration(RegistryLostAfter, Agent.ControlPlaneConstants.RegistryLostAfter, "OVERLAY_REGISTRY_LOST_AFTER"),
+            TunMtu: tunMtu);
+    }
+
+    /// <summary>--mtu / OVERLAY_MTU: below the MTU the underlay allows (flannel#1011) is fine; above it an
+    /// encapsulated full-size packet would not fit one underlay frame, so it is refused naming both values.</summary>
+    private int? TunMtuOf(FlagReader flags, string iface, int underlayMtu)
+    {
+        var (value, source) = flags.Raw(Mtu, "OVERLAY_MTU");
+        if (value is null)
+            return null;
+        var computed = underlayMtu - Dataplane.DataplaneConstants.EncapOverhead;
+        if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var requested)
+            || requested < Dataplane.DataplaneConstants.MinTunMtu)
+            throw new SettingsException($"{source}: not a whole number from {Dataplane.DataplaneConstants.MinTunMtu} to {computed}: '{value}'");
+        if (requested > computed)
+            throw new SettingsException(
+                $"{source}: {requested} is above the MTU the underlay allows, {computed} ({iface} MTU {underlayMtu} - {Dataplane.DataplaneConstants.EncapOverhead} for the outer IPv4 and UDP headers)");
+        return requested;
     }
 }
 

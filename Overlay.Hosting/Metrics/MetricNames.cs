@@ -60,6 +60,13 @@ public static class MetricNames
     /// seed's net-conf.json (not applied), else 0.</summary>
     public const string RegistryConfigDrift = "overlay_registry_config_drift";
 
+    /// <summary>Node: packets the kernel dropped in front of the TUN's reader (its ring was full; the
+    /// kernel's tx_dropped of the TUN).</summary>
+    public const string TunTransmitDropped = "overlay_tun_tx_dropped";
+
+    /// <summary>Node: packets the pumps wrote into the TUN that the kernel dropped (its rx_dropped).</summary>
+    public const string TunReceiveDropped = "overlay_tun_rx_dropped";
+
     /// <summary>Node: Unix time the own lease expires unless renewed (absent without a lease).</summary>
     public const string LeaseExpiry = "overlay_lease_expiry_timestamp_seconds";
 

@@ -42,6 +42,7 @@ public static partial class NodeHost
         {
             TunName = settings.TunName,
             UnderlayMtu = settings.UnderlayMtu,
+            Mtu = settings.TunMtu,
             SubnetFilePath = settings.SubnetFile,
             SourceCheck = settings.SourceCheck,
             Offload = settings.Offload,

@@ -117,6 +117,12 @@ public static class DataplaneConstants
     /// <summary>SO_REUSEPORT: several sockets on one port, the kernel choosing one per 4-tuple (one per --tun-queues queue).</summary>
     public const int SoReusePort = 15;
 
+    /// <summary>IP protocol number of UDP.</summary>
+    public const byte ProtocolUdp = 17;
+
+    /// <summary>UDP header: ports, length, checksum (RFC 768).</summary>
+    public const int UdpHeaderLength = 8;
+
     /// <summary>IP protocol number of TCP.</summary>
     public const byte ProtocolTcp = 6;
 

@@ -41,6 +41,11 @@ public sealed record DataplaneOptions
     /// <summary>The scheduling policy of the pump threads (<see cref="Dataplane.PumpScheduling.Batch"/> by default).</summary>
     public PumpScheduling PumpScheduling { get; init; } = PumpScheduling.Batch;
 
-    /// <summary>The TUN MTU these options give: <see cref="UnderlayMtu"/> - 28.</summary>
-    public int TunMtu => UnderlayMtu - DataplaneConstants.EncapOverhead;
+    /// <summary>The TUN MTU asked for with --mtu (at most <see cref="UnderlayMtu"/> - 28, checked when the
+    /// flag is read); null (default): <see cref="UnderlayMtu"/> - 28.</summary>
+    public int? Mtu { get; init; }
+
+    /// <summary>The TUN MTU these options give (also subnet.env's FLANNEL_MTU): <see cref="Mtu"/> when set,
+    /// else <see cref="UnderlayMtu"/> - 28.</summary>
+    public int TunMtu => Mtu ?? UnderlayMtu - DataplaneConstants.EncapOverhead;
 }

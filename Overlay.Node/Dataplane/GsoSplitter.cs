@@ -11,6 +11,9 @@ namespace Overlay.Node.Dataplane;
 /// GSO_TCPV4 super-packet becomes MSS-sized TCP segments, each an ordinary IPv4 packet with its own
 /// header (total length, identification + i, header checksum, sequence number + i x MSS, FIN/PSH
 /// only on the last, CWR only on the first, full TCP checksum), as wireguard-go's gsoSplit does; a
+/// GSO_UDP_L4 super-packet (TUN_F_USO4) becomes gso_size-payload UDP datagrams, each an ordinary
+/// IPv4 packet (total length, identification + i, header checksum, UDP length, full UDP checksum,
+/// 0xFFFF for a computed 0), as the kernel's own UDP segmentation makes them; a
 /// NEEDS_CSUM packet gets its L4 checksum completed in place. Headers go to a pinned arena owned by
 /// this instance; payloads stay where they are (the caller sends them by gather). Ownership and
 /// threading: one instance per pump thread; nothing is allocated after construction.
@@ -67,6 +70,8 @@ public sealed unsafe class GsoSplitter
             case Ipv4Packet.ParseError.Malformed:
                 return GsoSplitResult.Malformed;
         }
+        if (gsoType == VirtioNetHeader.GsoUdpL4)
+            return SplitUdp(packet, ip, vnet.GsoSize, mtu);
         if (gsoType != VirtioNetHeader.GsoTcpV4 || ip.Length != packet.Length || ip.Protocol != ProtocolTcp
             || ip.FragmentOffset != 0 || ip.MoreFragments)
             return GsoSplitResult.Malformed;
@@ -125,6 +130,56 @@ public sealed unsafe class GsoSplitter
         Count = count;
         HeaderLength = headerLength;
         SegmentPayload = mss;
+        return GsoSplitResult.Segmented;
+    }
+
+    private GsoSplitResult SplitUdp(Span<byte> packet, in Ipv4Packet ip, int datagramPayload, int mtu)
+    {
+        if (ip.Length != packet.Length || ip.Protocol != ProtocolUdp || ip.FragmentOffset != 0 || ip.MoreFragments)
+            return GsoSplitResult.Malformed;
+        var ipHeader = ip.HeaderLength;
+        var headerLength = ipHeader + UdpHeaderLength;
+        if (headerLength > packet.Length || datagramPayload == 0)
+            return GsoSplitResult.Malformed;
+        if (headerLength + datagramPayload > mtu)
+            return GsoSplitResult.TooBig;
+        var payload = packet.Length - headerLength;
+        var count = payload == 0 ? 1 : (payload + datagramPayload - 1) / datagramPayload;
+        if (count > MaxGsoSegments)
+            return GsoSplitResult.TooBig;
+
+        var source = BinaryPrimitives.ReadUInt32BigEndian(packet[12..]);
+        var destination = BinaryPrimitives.ReadUInt32BigEndian(packet[16..]);
+        var id = BinaryPrimitives.ReadUInt16BigEndian(packet[4..]);
+        var original = packet[..headerLength];
+        for (var i = 0; i < count; i++)
+        {
+            var offset = headerLength + i * datagramPayload;
+            var length = Math.Min(datagramPayload, packet.Length - offset);
+            var header = _arena.AsSpan(i * MaxSegmentHeader, headerLength);
+            original.CopyTo(header);
+
+            BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)(headerLength + length));
+            BinaryPrimitives.WriteUInt16BigEndian(header[4..], (ushort)(id + i));
+            header[10] = header[11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(header[10..], InternetChecksum.Compute(header[..ipHeader]));
+
+            var udp = header[ipHeader..];
+            BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(UdpHeaderLength + length));
+            udp[6] = udp[7] = 0;
+            var sum = InternetChecksum.PseudoHeaderSum(source, destination, ProtocolUdp, UdpHeaderLength + length);
+            sum = InternetChecksum.Sum(udp[..UdpHeaderLength], sum);
+            sum = InternetChecksum.Sum(packet.Slice(offset, length), sum);
+            var check = InternetChecksum.Finish(sum);
+            // A computed 0 goes out as 0xFFFF: 0 in the field means "no checksum" (RFC 768).
+            BinaryPrimitives.WriteUInt16BigEndian(udp[6..], check == 0 ? (ushort)0xFFFF : check);
+
+            _payloadOffset[i] = offset;
+            _payloadLength[i] = length;
+        }
+        Count = count;
+        HeaderLength = headerLength;
+        SegmentPayload = datagramPayload;
         return GsoSplitResult.Segmented;
     }
 

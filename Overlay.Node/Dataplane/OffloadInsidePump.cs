@@ -42,10 +42,12 @@ public sealed unsafe class OffloadInsidePump
         _tunAddress = tunAddress;
     }
 
-    /// <summary>Datagrams of at most <paramref name="mtu"/> bytes that one UDP_SEGMENT send may carry (the
-    /// kernel's 64-datagram limit and the 65507-byte UDP payload limit): the TUN's gso_max_segs, so that
-    /// a super-packet never needs a second, short send.</summary>
-    public static int SegmentsPerSend(int mtu) => Math.Min(UdpSegmentMaxDatagrams, MaxUdpPayload / mtu);
+    /// <summary>Datagrams of <paramref name="segmentSize"/> bytes that one UDP_SEGMENT send may carry (the
+    /// kernel's 64-datagram limit and the 65507-byte UDP payload limit). A super-packet of more segments
+    /// goes out in several sends of this many (the last one shorter): the TUN's gso_max_segs is left at the
+    /// kernel's default, because forwarded super-packets (a pod's TCP sizes them for its veth) over a cap
+    /// would be segmented in software in front of the TUN.</summary>
+    public static int SegmentsPerSend(int segmentSize) => Math.Min(UdpSegmentMaxDatagrams, MaxUdpPayload / segmentSize);
 
     /// <summary>What this pump did (super-packets split, segments, sends); written only by the pump thread.</summary>
     public OffloadCounters Counters { get; }
@@ -110,7 +112,7 @@ public sealed unsafe class OffloadInsidePump
 
         var headerLength = _splitter.HeaderLength;
         var segmentSize = headerLength + _splitter.SegmentPayload;
-        var perSend = Math.Min(UdpSegmentMaxDatagrams, MaxUdpPayload / segmentSize);
+        var perSend = SegmentsPerSend(segmentSize);
         var payloadBase = _frame.Pointer + VirtioNetHeader.Size;
         for (var first = 0; first < count; first += perSend)
         {

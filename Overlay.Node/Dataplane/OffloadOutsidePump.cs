@@ -10,8 +10,9 @@ namespace Overlay.Node.Dataplane;
 /// segment-size long but the last); each datagram is checked with the same rules as
 /// <see cref="OutsidePump"/> (<see cref="InboundFilter"/>), and consecutive segments of one TCP flow
 /// (<see cref="TcpCoalescing"/>) are merged into one GSO_TCPV4 writev to the TUN behind a
-/// virtio_net_hdr (NEEDS_CSUM, pseudo-header sum in the TCP field); everything else is written
-/// singly behind a zero header. No packet is held across receive calls, so latency is unchanged.
+/// virtio_net_hdr (NEEDS_CSUM, pseudo-header sum in the TCP field); on a TUN with UDP segmentation
+/// offload, consecutive datagrams of one UDP flow (<see cref="UdpCoalescing"/>) likewise into one
+/// GSO_UDP_L4 write; everything else is written singly behind a zero header. No packet is held across receive calls, so latency is unchanged.
 /// Rejected datagrams never reach the TUN. Ownership and threading: <see cref="Run"/> runs on one
 /// dedicated thread and owns every buffer; no allocation per packet.
 /// </summary>
@@ -35,12 +36,16 @@ public sealed unsafe class OffloadOutsidePump
     private int _runLastLength;
     private int _runHeader;
     private int _runPayload;
+    private bool _runUdp;
     private ForwardingEntry? _runPeer;
 
     // Coalescing stays on while the kernel takes GSO writes; if the very first one is refused, it
     // never will (an old or odd kernel), so runs are written segment by segment from then on.
     private bool _coalesce = true;
     private bool _gsoWriteSeen;
+    // The same for UDP runs, on only where the TUN took TUN_F_USO4.
+    private bool _coalesceUdp;
+    private bool _udpGsoWriteSeen;
 
     /// <summary>Creates the pump for a node owning <paramref name="localSubnet"/> over an offload TUN.</summary>
     public OffloadOutsidePump(IOffloadUdpTransport udp, IOffloadTunDevice tun, ForwardingTableRef table, DropCounters drops,
@@ -53,6 +58,7 @@ public sealed unsafe class OffloadOutsidePump
         _drops = drops;
         _localSubnet = localSubnet;
         _sourceCheck = sourceCheck;
+        _coalesceUdp = tun.UdpOffloadsEnabled;
     }
 
     /// <summary>What this pump did (batches, datagrams, TUN writes); written only by the pump thread.</summary>
@@ -60,6 +66,10 @@ public sealed unsafe class OffloadOutsidePump
 
     /// <summary>False once the kernel refused the first GSO write: every packet is then written singly.</summary>
     public bool Coalescing => _coalesce;
+
+    /// <summary>True while UDP datagrams are merged into GSO_UDP_L4 writes: the TUN has UDP segmentation
+    /// offload and the kernel did not refuse the first such write.</summary>
+    public bool CoalescingUdp => _coalesce && _coalesceUdp;
 
     /// <summary>Raised once, on the pump thread, when coalescing is turned off; the argument says why (one log line).</summary>
     public event Action<string>? CoalescingDisabled;
@@ -133,15 +143,20 @@ public sealed unsafe class OffloadOutsidePump
                 _drops.Add(reason);
                 continue;
             }
-            if (!_coalesce || !TcpCoalescing.IsCandidate(datagram, out var headerLength, out var payload))
+            int headerLength = 0, payload = 0;
+            var udp = false;
+            if (!_coalesce || !(TcpCoalescing.IsCandidate(datagram, out headerLength, out payload)
+                    || (_coalesceUdp && (udp = UdpCoalescing.IsCandidate(datagram, out headerLength, out payload)))))
             {
                 Flush();
                 WriteSingle(offset, size, peer);
                 continue;
             }
-            if (_runCount > 0 && _runCount < MaxCoalescedSegments && headerLength == _runHeader
+            if (_runCount > 0 && _runCount < MaxCoalescedSegments && udp == _runUdp && headerLength == _runHeader
                 && _runHeader + _runPayload + payload <= MaxIpv4PacketLength
-                && TcpCoalescing.Follows(buffer.Slice(_runFirst, _runFirstLength), buffer.Slice(_runLast, _runLastLength), datagram, headerLength))
+                && (udp
+                    ? UdpCoalescing.Follows(buffer.Slice(_runFirst, _runFirstLength), buffer.Slice(_runLast, _runLastLength), datagram, headerLength)
+                    : TcpCoalescing.Follows(buffer.Slice(_runFirst, _runFirstLength), buffer.Slice(_runLast, _runLastLength), datagram, headerLength)))
             {
                 _iov[_runCount + 1] = new IoVector(_buffer.Pointer + offset + headerLength, payload);
                 _runCount++;
@@ -157,11 +172,12 @@ public sealed unsafe class OffloadOutsidePump
                 _runFirstLength = _runLastLength = size;
                 _runHeader = headerLength;
                 _runPayload = payload;
+                _runUdp = udp;
                 _runPeer = peer;
                 _iov[1] = new IoVector(_buffer.Pointer + offset, size);
             }
-            // A shorter segment or PSH ends the run (nothing may follow it).
-            if (size < _runFirstLength || (datagram[(datagram[0] & 0x0F) * 4 + TcpFlagsByte] & TcpPsh) != 0)
+            // A shorter segment or datagram, or PSH, ends the run (nothing may follow it).
+            if (size < _runFirstLength || (!udp && (datagram[(datagram[0] & 0x0F) * 4 + TcpFlagsByte] & TcpPsh) != 0))
                 Flush();
         }
     }
@@ -179,8 +195,10 @@ public sealed unsafe class OffloadOutsidePump
         }
         var buffer = _buffer.Span;
         var lastFlags = buffer[_runLast + (buffer[_runLast] & 0x0F) * 4 + TcpFlagsByte];
-        var vnet = TcpCoalescing.FinishRun(buffer.Slice(_runFirst, _runHeader), _runHeader, _runPayload,
-            _runFirstLength - _runHeader, (lastFlags & TcpPsh) != 0);
+        var vnet = _runUdp
+            ? UdpCoalescing.FinishRun(buffer.Slice(_runFirst, _runHeader), _runHeader, _runPayload, _runFirstLength - _runHeader)
+            : TcpCoalescing.FinishRun(buffer.Slice(_runFirst, _runHeader), _runHeader, _runPayload,
+                _runFirstLength - _runHeader, (lastFlags & TcpPsh) != 0);
         var header = _headers.Span[VirtioNetHeader.Size..];
         vnet.Write(header);
         _iov[0] = new IoVector(_headers.Pointer + VirtioNetHeader.Size, VirtioNetHeader.Size);
@@ -188,13 +206,24 @@ public sealed unsafe class OffloadOutsidePump
         var bytes = _runPayload + (long)count * _runHeader;
         if (_tun.WriteGather(_iov.AsSpan(0, count + 1)))
         {
-            _gsoWriteSeen = true;
+            if (_runUdp)
+                _udpGsoWriteSeen = true;
+            else
+                _gsoWriteSeen = true;
             _runPeer?.Counters.AddRx(count, bytes);
             return;
         }
         for (var i = 0; i < count; i++)
             _drops.Add(DropReason.TunWriteError);
-        if (!_gsoWriteSeen && _coalesce)
+        if (_runUdp)
+        {
+            if (!_udpGsoWriteSeen && _coalesceUdp)
+            {
+                _coalesceUdp = false;
+                CoalescingDisabled?.Invoke($"TUN {_tun.Name} refused a GSO_UDP_L4 write; writing one UDP datagram per call from now on");
+            }
+        }
+        else if (!_gsoWriteSeen && _coalesce)
         {
             _coalesce = false;
             CoalescingDisabled?.Invoke($"TUN {_tun.Name} refused a GSO_TCPV4 write; writing one packet per call from now on");

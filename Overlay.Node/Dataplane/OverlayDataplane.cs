@@ -26,6 +26,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     private readonly TunDeviceFactory _tunFactory;
     private readonly UdpTransportFactory _udpFactory;
     private readonly ILinkConfigurator _linkConfigurator;
+    private readonly ILinkStatistics _linkStatistics;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<Ipv4Subnet, ForwardingEntry> _peers = new();
@@ -34,17 +35,25 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     // Every offload pump's counters since construction (two per queue per start; starts are rare), so
     // the totals only grow across restarts. Replaced, never mutated: readers take the array as is.
     private OffloadCounters[] _offloadCounters = [];
+    // The TUN counters of every ended session (each session's device is new and counts from 0), so
+    // TunStatistics only grows across restarts. Written under _gate.
+    private LinkStatistics _endedTunStatistics;
 
     /// <summary>
     /// Creates a stopped data path. <paramref name="tunFactory"/> opens the TUN,
     /// <paramref name="udpFactory"/> binds the socket, <paramref name="linkConfigurator"/> gives the
-    /// TUN its address, MTU, up state and the Network route (use <see cref="NoLinkConfigurator"/> with fakes).
+    /// TUN its address, MTU, up state and the Network route (use <see cref="NoLinkConfigurator"/> with fakes);
+    /// <paramref name="linkStatistics"/> reads the TUN's kernel counters (none by default).
     /// </summary>
     public OverlayDataplane(DataplaneOptions options, TunDeviceFactory tunFactory, UdpTransportFactory udpFactory,
-        ILinkConfigurator linkConfigurator, ILogger<OverlayDataplane>? logger = null)
+        ILinkConfigurator linkConfigurator, ILogger<OverlayDataplane>? logger = null, ILinkStatistics? linkStatistics = null)
     {
         if (options.TunQueues is < 1 or > DataplaneConstants.MaxTunQueues)
             throw new ArgumentException($"TunQueues {options.TunQueues} is outside 1..{DataplaneConstants.MaxTunQueues}", nameof(options));
+        if (options.Mtu is { } requested && (requested < DataplaneConstants.MinTunMtu || requested > options.UnderlayMtu - DataplaneConstants.EncapOverhead))
+            throw new ArgumentException(
+                $"Mtu {requested} is outside {DataplaneConstants.MinTunMtu}..{options.UnderlayMtu - DataplaneConstants.EncapOverhead} (UnderlayMtu {options.UnderlayMtu} - {DataplaneConstants.EncapOverhead})",
+                nameof(options));
         if (options.TunMtu < DataplaneConstants.MinTunMtu)
             throw new ArgumentException(
                 $"UnderlayMtu {options.UnderlayMtu} leaves a TUN MTU of {options.TunMtu}; at least {DataplaneConstants.MinTunMtu + DataplaneConstants.EncapOverhead} is needed",
@@ -53,6 +62,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
         _tunFactory = tunFactory;
         _udpFactory = udpFactory;
         _linkConfigurator = linkConfigurator;
+        _linkStatistics = linkStatistics ?? NoLinkStatistics.Instance;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -64,7 +74,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
         return new OverlayDataplane(options,
             (name, mtu, first) => first is LinuxTunDevice device ? device.AttachQueue()
                 : options.Offload ? OpenWithOffloads(name, mtu, multiQueue, logger) : LinuxTunDevice.Create(name, mtu, multiQueue),
-            local => UdpTransport.Bind(local, reusePort: multiQueue), new LinkConfigurator(), logger);
+            local => UdpTransport.Bind(local, reusePort: multiQueue), new LinkConfigurator(), logger, ProcNetDevStatistics.Instance);
     }
 
     private static ITunDevice OpenWithOffloads(string name, int mtu, bool multiQueue, ILogger? logger)
@@ -72,6 +82,8 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
         var device = LinuxTunDevice.CreateWithOffloads(name, mtu, out var refusal, multiQueue);
         if (refusal is not null)
             logger?.LogWarning("TUN offloads unavailable ({Refusal}); using the one-packet-per-syscall data path", refusal);
+        else if (device.UdpOffloadRefusal is { } udpRefusal)
+            logger?.LogWarning("TUN UDP segmentation offload unavailable ({Refusal}, needs Linux 6.2); UDP moves one datagram per TUN read and write", udpRefusal);
         return device;
     }
 
@@ -90,6 +102,38 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// <summary>What the offload pumps did since this object was made (every queue, every session):
     /// all zero on the plain path. A sum taken now; safe from any thread.</summary>
     public OffloadCounters OffloadTotals() => OffloadCounters.Sum(Volatile.Read(ref _offloadCounters));
+
+    /// <summary>
+    /// The kernel's counters of the TUN (all queues) summed over every session since this object was
+    /// made, read in the calling thread's network namespace (the node's): TX dropped counts packets the
+    /// kernel dropped in front of the pumps because the TUN's ring was full. Null when there are no
+    /// kernel counters (in-memory devices); a read that fails is logged and leaves out the current
+    /// session. Safe from any thread.
+    /// </summary>
+    public LinkStatistics? TunStatistics()
+    {
+        if (_linkStatistics is NoLinkStatistics)
+            return null;
+        lock (_gate)
+        {
+            // Stopped, or the device already gone with a failed session: what the ended sessions counted.
+            var ended = _endedTunStatistics;
+            return _session is { } session && ReadTun(session) is { } current ? ended + current : ended;
+        }
+    }
+
+    private LinkStatistics? ReadTun(DataplaneSession session)
+    {
+        try
+        {
+            return _linkStatistics.Read(session.Tun.Name);
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning("{Reason}", e.Message);
+            return null;
+        }
+    }
 
     /// <summary>The options this data path was made with.</summary>
     public DataplaneOptions Options => _options;
@@ -178,14 +222,10 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                 var pumps = new List<(Action, Action)>();
                 if (_options.Offload && tun is IOffloadTunDevice { OffloadsEnabled: true } && udps[0] is IOffloadUdpTransport)
                 {
-                    try
-                    {
-                        _linkConfigurator.LimitGsoSegments(tun.Name, OffloadInsidePump.SegmentsPerSend(mtu));
-                    }
-                    catch (IOException e)
-                    {
-                        _logger.LogWarning("{Reason}; a TUN read of more segments takes two UDP sends", e.Message);
-                    }
+                    // gso_max_segs stays at the kernel's default (65535). Capping it at one UDP_SEGMENT send
+                    // (44 at MTU 1472) saved the host's own TCP a second send per 64 KiB, but a pod's TCP
+                    // sizes its super-packets for its veth: the kernel then segmented every forwarded
+                    // super-packet in software in front of the TUN, and the TUN's ring overflowed.
                     for (var q = 0; q < tuns.Count; q++)
                     {
                         var offloadTun = (IOffloadTunDevice)tuns[q];
@@ -230,7 +270,8 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             _logger.LogInformation(
                 "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}, offloads {Offloads}, {Queues} queue(s)",
                 tuns[0].Name, Ipv4.Format(tunAddress), mtu, network.Network, udps[0].LocalEndPoint, table.Count, _options.SourceCheck,
-                offloaded ? "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off", tuns.Count);
+                offloaded ? tuns[0] is IOffloadTunDevice { UdpOffloadsEnabled: true } ? "on (TSO/USO/CSUM on the TUN, UDP GSO/GRO)" : "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off",
+                tuns.Count);
         }
     }
 
@@ -278,6 +319,9 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
         var session = _session;
         if (session is null)
             return;
+        // The device goes with the session: keep what it counted.
+        if (ReadTun(session) is { } last)
+            _endedTunStatistics += last;
         Volatile.Write(ref _session, null);
         _table = null;
         if (!session.Stop())

@@ -55,7 +55,11 @@ public sealed class NodeMetrics : IMetricsRefresher
         meter.CreateObservableCounter(MetricNames.OffloadDatagramsReceived, () => _dataplane.OffloadTotals().DatagramsReceived, MetricNames.UnitPackets,
             "Datagrams in those receive batches.");
         meter.CreateObservableCounter(MetricNames.OffloadTunWrites, TunWrites,
-            description: "Writes to the TUN: kind=coalesced (one GSO_TCPV4 write of merged segments) or kind=single.");
+            description: "Writes to the TUN: kind=coalesced (one GSO_TCPV4 write of merged TCP segments, or GSO_UDP_L4 of merged UDP datagrams) or kind=single.");
+        meter.CreateObservableCounter(MetricNames.TunTransmitDropped, () => TunCounter(t => t.TxDropped), MetricNames.UnitPackets,
+            "Packets the kernel dropped in front of the TUN's reader because the TUN's ring was full (the kernel's tx_dropped of the TUN, every session).");
+        meter.CreateObservableCounter(MetricNames.TunReceiveDropped, () => TunCounter(t => t.RxDropped), MetricNames.UnitPackets,
+            "Packets written into the TUN that the kernel dropped (the kernel's rx_dropped of the TUN, every session).");
         meter.CreateObservableGauge(MetricNames.DataplaneUp, () => _dataplane.IsRunning ? 1 : 0,
             description: "1 while the data path runs (TUN open, pumps running).");
         meter.CreateObservableGauge(MetricNames.LeaseExpiry, LeaseExpiry, MetricNames.UnitSeconds,
@@ -99,6 +103,12 @@ public sealed class NodeMetrics : IMetricsRefresher
     {
         foreach (var (reason, count) in _dataplane.Drops.Snapshot())
             yield return new Measurement<long>(count, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    private IEnumerable<Measurement<long>> TunCounter(Func<Overlay.Node.Tun.LinkStatistics, long> read)
+    {
+        if (_dataplane.TunStatistics() is { } statistics)
+            yield return new Measurement<long>(read(statistics));
     }
 
     private IEnumerable<Measurement<long>> TunWrites()

@@ -16,11 +16,4 @@ public interface ILinkConfigurator
     /// naming the step, its operands and the errno.
     /// </summary>
     void Configure(string device, uint address, int mtu, Ipv4Subnet route);
-
-    /// <summary>
-    /// Caps the segments per TSO super-packet the kernel hands <paramref name="device"/> (gso_max_segs)
-    /// at <paramref name="segments"/>. An optimisation only: throws <see cref="IOException"/> naming the
-    /// setting and the errno when the kernel refuses, and the caller goes on without it.
-    /// </summary>
-    void LimitGsoSegments(string device, int segments);
 }

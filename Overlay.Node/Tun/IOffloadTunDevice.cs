@@ -2,7 +2,7 @@ namespace Overlay.Node.Tun;
 
 /// <summary>
 /// A TUN device that can do gathered writes and may have been opened with IFF_VNET_HDR and offloads
-/// (TUN_F_CSUM | TUN_F_TSO4). When <see cref="OffloadsEnabled"/> is true, every
+/// (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN). When <see cref="OffloadsEnabled"/> is true, every
 /// <see cref="ITunDevice.Read"/> returns a 10-byte virtio_net_hdr followed by one packet of up to
 /// 64 KiB (a TCP super-packet the reader must split, or a packet whose checksum it must complete),
 /// and every write starts with a virtio_net_hdr too. <see cref="ITunDevice.Write"/> on such a device
@@ -11,8 +11,12 @@ namespace Overlay.Node.Tun;
 public interface IOffloadTunDevice : ITunDevice
 {
     /// <summary>True when the device was opened with IFF_VNET_HDR and the kernel accepted
-    /// TUN_F_CSUM | TUN_F_TSO4: reads and writes carry a virtio_net_hdr. False: bare packets.</summary>
+    /// TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN: reads and writes carry a virtio_net_hdr. False: bare packets.</summary>
     bool OffloadsEnabled { get; }
+
+    /// <summary>True when the kernel also accepted TUN_F_USO4 | TUN_F_USO6 (Linux &gt;= 6.2): reads may carry
+    /// GSO_UDP_L4 super-packets and writes may too. False (the default): UDP moves one datagram at a time.</summary>
+    bool UdpOffloadsEnabled => false;
 
     /// <summary>
     /// Writes the concatenation of <paramref name="parts"/> (virtio_net_hdr first) as one packet, with

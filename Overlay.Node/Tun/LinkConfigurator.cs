@@ -50,9 +50,6 @@ public sealed class LinkConfigurator : ILinkConfigurator
         }
     }
 
-    /// <inheritdoc />
-    public void LimitGsoSegments(string device, int segments) => RouteNetlink.SetGsoMaxSegments(device, segments);
-
     private static unsafe void AddRoute(int socket, string device, Ipv4Subnet route)
     {
         var name = new byte[IFNAMSIZ];

@@ -18,9 +18,11 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
 
     private readonly short _flags;
 
-    private LinuxTunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int mtu, bool offloads = false, short flags = 0)
+    private LinuxTunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int mtu, bool offloads = false, short flags = 0,
+        bool udpOffloads = false)
     {
         OffloadsEnabled = offloads;
+        UdpOffloadsEnabled = offloads && udpOffloads;
         _flags = flags;
         _tun = tun;
         _wake = wake;
@@ -37,6 +39,12 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     /// <inheritdoc />
     public bool OffloadsEnabled { get; }
 
+    /// <inheritdoc />
+    public bool UdpOffloadsEnabled { get; }
+
+    /// <summary>Why the kernel refused TUN_F_USO4 | TUN_F_USO6 on an offload device (for one log line), or null.</summary>
+    public string? UdpOffloadRefusal { get; private set; }
+
     /// <summary>
     /// Creates (or attaches to) the TUN device <paramref name="name"/> in the calling thread's network
     /// namespace; a name with "%d" lets the kernel pick the number. <paramref name="mtu"/> is recorded,
@@ -48,7 +56,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
 
     /// <summary>
     /// Creates the TUN device like <see cref="Create"/> but with IFF_VNET_HDR and the offloads
-    /// TUN_F_CSUM | TUN_F_TSO4, so reads return TCP super-packets of up to 64 KiB behind a
+    /// TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN, so reads return TCP super-packets (ECN flows' too) of up to 64 KiB behind a
     /// virtio_net_hdr (<see cref="OffloadsEnabled"/> true). When the kernel refuses either, the device
     /// is closed and opened again plain (<see cref="OffloadsEnabled"/> false) and
     /// <paramref name="refusal"/> says what was refused (for one log line); otherwise it is null.
@@ -64,7 +72,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
                 return device;
             }
             device.Dispose();
-            refusal = $"TUNSETOFFLOAD(CSUM|TSO4) on {name}: {Errno.Name(offloadErrno)}";
+            refusal = $"TUNSETOFFLOAD(CSUM|TSO4|TSO_ECN) on {name}: {Errno.Name(offloadErrno)}";
         }
         catch (IOException e)
         {
@@ -84,7 +92,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
         if ((_flags & IFF_MULTI_QUEUE) == 0)
             throw new IOException($"failed to attach a queue to TUN {Name}: it was not created with IFF_MULTI_QUEUE");
         var queue = Open(Name, Mtu, _flags, out var offloadErrno);
-        if (OffloadsEnabled && offloadErrno != 0)
+        if (OffloadsEnabled && (offloadErrno != 0 || queue.UdpOffloadsEnabled != UdpOffloadsEnabled))
         {
             queue.Dispose();
             throw new IOException($"failed to attach a queue to TUN {Name} (TUNSETOFFLOAD): {Errno.Name(offloadErrno)}");
@@ -94,6 +102,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
 
     private static unsafe LinuxTunDevice Open(string name, int mtu, short flags, out int offloadErrno)
     {
+        const uint tcp = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN;
         var request = default(Ifreq);
         SetName(ref request, name);
         request.Flags = flags;
@@ -111,9 +120,24 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
             throw new IOException($"failed to create TUN {name} (TUNSETIFF): {Errno.Name(errno)}");
         }
         var offloads = (flags & IFF_VNET_HDR) != 0;
-        if (offloads && LibC.ioctl(fd, TUNSETOFFLOAD, (void*)(nint)(TUN_F_CSUM | TUN_F_TSO4)) < 0)
-            offloadErrno = Errno.Last;
-        return FromFileDescriptor(fd, GetName(request), mtu, offloads && offloadErrno == 0, flags);
+        var udpOffloads = false;
+        string? udpRefusal = null;
+        if (offloads)
+        {
+            // UDP segmentation offload first (Linux >= 6.2); an older kernel answers EINVAL and the TCP
+            // offloads alone are asked for.
+            if (LibC.ioctl(fd, TUNSETOFFLOAD, (void*)(nint)(tcp | TUN_F_USO4 | TUN_F_USO6)) == 0)
+                udpOffloads = true;
+            else
+            {
+                udpRefusal = $"TUNSETOFFLOAD(USO4|USO6) on {name}: {Errno.Name(Errno.Last)}";
+                if (LibC.ioctl(fd, TUNSETOFFLOAD, (void*)(nint)tcp) < 0)
+                    offloadErrno = Errno.Last;
+            }
+        }
+        var device = FromFileDescriptor(fd, GetName(request), mtu, offloads && offloadErrno == 0, flags, udpOffloads);
+        device.UdpOffloadRefusal = offloadErrno == 0 ? udpRefusal : null;
+        return device;
     }
 
     /// <summary>
@@ -122,7 +146,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     /// </summary>
     public static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu) => FromFileDescriptor(fd, name, mtu, false);
 
-    private static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu, bool offloads, short tunFlags = 0)
+    private static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu, bool offloads, short tunFlags = 0, bool udpOffloads = false)
     {
         var tun = new FileDescriptorHandle(fd);
         try
@@ -133,7 +157,7 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
             var wake = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
             if (wake < 0)
                 throw new IOException($"failed to create the wake-up eventfd for TUN {name}: {Errno.Name(Errno.Last)}");
-            return new LinuxTunDevice(tun, new FileDescriptorHandle(wake), name, mtu, offloads, tunFlags);
+            return new LinuxTunDevice(tun, new FileDescriptorHandle(wake), name, mtu, offloads, tunFlags, udpOffloads);
         }
         catch
         {

@@ -12,9 +12,4 @@ public sealed class NoLinkConfigurator : ILinkConfigurator
     public void Configure(string device, uint address, int mtu, Ipv4Subnet route)
     {
     }
-
-    /// <inheritdoc />
-    public void LimitGsoSegments(string device, int segments)
-    {
-    }
 }

@@ -32,6 +32,17 @@ internal static class TunInterop
     /// <summary>The reader splits TCPv4 super-packets (GSO_TCPV4 reads); needs TUN_F_CSUM.</summary>
     public const uint TUN_F_TSO4 = 0x02;
 
+    /// <summary>The reader also takes TCP super-packets of ECN flows (GSO_TCPV4 | GSO_ECN: CWR goes on the
+    /// first segment only). Without it the kernel segments those in software in front of the TUN.</summary>
+    public const uint TUN_F_TSO_ECN = 0x08;
+
+    /// <summary>The reader splits UDP-over-IPv4 super-packets (GSO_UDP_L4 reads) and may write them (kernel
+    /// &gt;= 6.2; the kernel takes it only together with <see cref="TUN_F_USO6"/>).</summary>
+    public const uint TUN_F_USO4 = 0x20;
+
+    /// <summary>The same for UDP over IPv6 (never seen by an IPv4 overlay, but required beside USO4).</summary>
+    public const uint TUN_F_USO6 = 0x40;
+
     /// <summary>Interface flag: administratively up.</summary>
     public const short IFF_UP = 0x0001;
 
@@ -52,23 +63,6 @@ internal static class TunInterop
 
     /// <summary>AF_INET, as a sockaddr's family field.</summary>
     public const ushort AF_INET = 2;
-
-    // linux/netlink.h and linux/rtnetlink.h / if_link.h; sizes are the x86-64 and arm64 ABI.
-    public const ushort AfNetlink = 16;
-    public const int NetlinkRoute = 0;
-    public const int SockaddrNlSize = 12;          // family, pad, pid, groups
-    public const int NlmsgHeaderSize = 16;         // len, type, flags, seq, pid
-    public const int IfinfomsgSize = 16;           // family, pad, type, index, flags, change
-    public const int RtaHeaderSize = 4;            // len, type
-    public const ushort RtmSetLink = 19;
-    public const ushort NlmsgError = 2;
-    public const ushort NlmFRequest = 0x1;
-    public const ushort NlmFAck = 0x4;
-    public const ushort IflaIfname = 3;
-    public const ushort IflaGsoMaxSegs = 40;
-    public const uint RequestSequence = 1;
-    public const int NetlinkRequestCapacity = 64;  // header + ifinfomsg + name (<= 16) + one u32 attribute
-    public const int NetlinkReplyCapacity = 1024;  // an error reply echoes the request
 
     /// <summary>struct ifreq: a NUL-terminated name, then a union whose members we use as a short
     /// (ifr_flags), an int (ifr_mtu) or a sockaddr_in (ifr_addr / ifr_netmask).</summary>

@@ -23,11 +23,18 @@ public readonly record struct VirtioNetHeader(byte Flags, byte GsoType, ushort H
     /// <summary>VIRTIO_NET_HDR_GSO_TCPV4: a TCPv4 super-packet to cut into GsoSize payloads.</summary>
     public const byte GsoTcpV4 = 1;
 
+    /// <summary>VIRTIO_NET_HDR_GSO_UDP_L4: a UDP super-packet to cut into GsoSize-byte datagram payloads, each
+    /// with its own IP and UDP header (TUN_F_USO4/6).</summary>
+    public const byte GsoUdpL4 = 5;
+
     /// <summary>VIRTIO_NET_HDR_GSO_ECN: flag bit on GsoType (never requested by us).</summary>
     public const byte GsoEcn = 0x80;
 
     /// <summary>Offset of the checksum field within a TCP header.</summary>
     public const ushort TcpCsumOffset = 16;
+
+    /// <summary>Offset of the checksum field within a UDP header.</summary>
+    public const ushort UdpCsumOffset = 6;
 
     /// <summary>The all-zero header: one complete packet, nothing left to do.</summary>
     public static VirtioNetHeader None => default;

@@ -90,8 +90,9 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
             "overlay_offload_gro_batches_total", "overlay_offload_segments_sent_total", "overlay_offload_super_packets_total",
             "overlay_offload_tun_writes_total", "overlay_offload_udp_sends_total", "overlay_packets_dropped_total",
             "overlay_peer_receive_bytes_total", "overlay_peer_receive_packets_total", "overlay_peer_transmit_bytes_total",
-            "overlay_peer_transmit_packets_total", "overlay_peers",
+            "overlay_peer_transmit_packets_total", "overlay_peers", "overlay_tun_rx_dropped_total", "overlay_tun_tx_dropped_total",
         ], Families(scrape));
+        Assert.Equal(0, Value(scrape, "overlay_tun_tx_dropped_total"));
         Assert.True(Value(scrape, "overlay_peer_transmit_packets_total", $"peer_subnet=\"{peerSubnet}\"") >= before + pings);
         Assert.True(Value(scrape, "overlay_peer_receive_packets_total", $"peer_subnet=\"{peerSubnet}\"") >= pings);
         Assert.True(Value(scrape, "overlay_peer_transmit_bytes_total", $"peer_subnet=\"{peerSubnet}\"") >= pings * EndToEndConstants.DefaultPingInnerLength);

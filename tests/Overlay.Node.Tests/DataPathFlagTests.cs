@@ -6,7 +6,7 @@ using Overlay.Node.Dataplane;
 
 namespace Overlay.Node.Tests;
 
-/// <summary>The data path's flags: --offload on|off, --tun-queues N, --pump-scheduling batch|normal and their OVERLAY_* mirrors.</summary>
+/// <summary>The data path's flags: --offload on|off, --tun-queues N, --pump-scheduling batch|normal, --mtu and their OVERLAY_* mirrors.</summary>
 public class DataPathFlagTests
 {
     private static NodeSettings Bind(string flags, string? env = null, string envName = "OVERLAY_OFFLOAD")
@@ -80,5 +80,38 @@ public class DataPathFlagTests
         var e = Assert.Throws<SettingsException>(() => Bind("--pump-scheduling fifo"));
         Assert.Contains("--pump-scheduling", e.Message);
         Assert.Contains("fifo", e.Message);
+    }
+
+    // The probe's underlay (eth0) has MTU 1500, so the computed TUN MTU is 1472.
+    [Fact]
+    public void Mtu_is_the_underlay_mtu_minus_28_by_default_and_follows_the_flag_then_the_environment()
+    {
+        Assert.Null(Bind("").TunMtu);
+        Assert.Contains("mtu=1472 (underlay MTU - 28)", Bind("").Describe().ToLogLine());
+        Assert.Equal(1400, Bind("--mtu 1400").TunMtu);
+        Assert.Equal(1472, Bind("--mtu 1472").TunMtu);
+        Assert.Equal(576, Bind("", env: "576", envName: "OVERLAY_MTU").TunMtu);
+        Assert.Equal(1450, Bind("--mtu 1450", env: "1400", envName: "OVERLAY_MTU").TunMtu);
+        Assert.Contains("mtu=1450", Bind("--mtu 1450").Describe().ToLogLine());
+    }
+
+    [Fact]
+    public void An_mtu_above_the_computed_one_is_refused_naming_the_flag_and_both_values()
+    {
+        var e = Assert.Throws<SettingsException>(() => Bind("--mtu 1473"));
+        Assert.Equal("--mtu: 1473 is above the MTU the underlay allows, 1472 (eth0 MTU 1500 - 28 for the outer IPv4 and UDP headers)", e.Message);
+        var fromEnvironment = Assert.Throws<SettingsException>(() => Bind("", env: "9000", envName: "OVERLAY_MTU"));
+        Assert.StartsWith("OVERLAY_MTU: 9000 is above the MTU the underlay allows, 1472 ", fromEnvironment.Message);
+    }
+
+    [Theory]
+    [InlineData("575")]
+    [InlineData("0")]
+    [InlineData("big")]
+    [InlineData("-1")]
+    public void An_mtu_below_576_or_not_a_number_is_refused_naming_the_flag_and_the_value(string value)
+    {
+        var e = Assert.Throws<SettingsException>(() => Bind($"--mtu={value}"));
+        Assert.Equal($"--mtu: not a whole number from 576 to 1472: '{value}'", e.Message);
     }
 }

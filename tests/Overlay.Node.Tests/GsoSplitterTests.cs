@@ -57,6 +57,24 @@ public class GsoSplitterTests
         Assert.Equal([Ack | Cwr, Ack, Ack | Psh | Fin], segments.Select(s => (int)s[33]).ToArray());
     }
 
+    // With TUN_F_TSO_ECN the kernel hands over super-packets of ECN flows with GSO_ECN set on top of
+    // GSO_TCPV4; they split like any other, CWR (which the flag is about) only on the first segment.
+    [Fact]
+    public void A_super_packet_flagged_ecn_splits_like_any_other_with_cwr_only_on_the_first_segment()
+    {
+        var super = Segment("10.244.1.5", "10.244.2.9", Payload(4000), flags: Ack | Psh | Cwr, pseudoOnly: true, tos: 0x02);
+        var frame = SuperPacket(super, 1432);
+        var plain = OffloadFixture.Split(frame);
+        frame[1] = VirtioNetHeader.GsoTcpV4 | VirtioNetHeader.GsoEcn;
+
+        var segments = OffloadFixture.Split(frame);
+
+        Assert.Equal(plain, segments);
+        Assert.Equal([Ack | Cwr, Ack, Ack | Psh], segments.Select(s => (int)s[33]).ToArray());
+        Assert.All(segments, s => Assert.True(TcpChecksumVerifies(s)));
+        Assert.All(segments, s => Assert.Equal(0x02, s[1]));
+    }
+
     [Fact]
     public void Completes_a_needs_csum_packet_in_place()
     {

@@ -15,6 +15,8 @@ internal sealed class RecordingOffloadTun(int mtu = 1472) : IOffloadTunDevice
     public string Name => "rec0";
     public int Mtu { get; } = mtu;
     public bool OffloadsEnabled => true;
+    public bool UdpOffloads { get; init; }
+    public bool UdpOffloadsEnabled => UdpOffloads;
     public int Read(Span<byte> buffer) => 0;
     public bool Write(ReadOnlySpan<byte> packet) => throw new NotSupportedException("offload pumps write by gather");
 

@@ -11,7 +11,7 @@ namespace Overlay.Node.Tests;
 internal sealed class OffloadFixture
 {
     public const int Mtu = 1472;
-    public readonly RecordingOffloadTun Tun = new(Mtu);
+    public readonly RecordingOffloadTun Tun;
     public readonly RecordingOffloadUdp Udp = new();
     public readonly PeerCounters PeerCounters = new();
     public readonly DropCounters Drops = new();
@@ -20,8 +20,10 @@ internal sealed class OffloadFixture
     public readonly OffloadOutsidePump Outside;
     public static readonly UdpSource PeerSource = new(A("192.0.2.2"), 8285);
 
-    public OffloadFixture()
+    /// <summary><paramref name="udpOffloads"/>: the TUN took TUN_F_USO4 (UDP runs are coalesced too).</summary>
+    public OffloadFixture(bool udpOffloads = false)
     {
+        Tun = new RecordingOffloadTun(Mtu) { UdpOffloads = udpOffloads };
         Table = new ForwardingTableRef(ForwardingTable.Empty(Config()).With(S("10.244.2.0/24"), E("192.0.2.2"), PeerCounters));
         Inside = new OffloadInsidePump(Tun, Udp, Table, Drops, A("10.244.1.0"));
         Outside = new OffloadOutsidePump(Udp, Tun, Table, Drops, S("10.244.1.0/24"), sourceCheck: true);

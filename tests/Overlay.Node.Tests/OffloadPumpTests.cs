@@ -40,13 +40,57 @@ public class OffloadPumpTests
     }
 
     [Theory]
-    [InlineData(1472, 44)]   // flannel's TUN MTU on a 1500-byte underlay: 44 x 1472 = 64768 <= 65507
+    [InlineData(1472, 44)]   // full-size datagrams at flannel's TUN MTU on a 1500-byte underlay: 44 x 1472 = 64768 <= 65507
     [InlineData(8972, 7)]    // jumbo underlay
     [InlineData(576, 64)]    // the kernel's 64-datagram limit binds first
-    public void The_tun_gso_segment_cap_is_what_one_udp_segment_send_carries(int mtu, int expected)
+    public void One_udp_segment_send_carries_at_most_64_datagrams_and_65507_bytes(int segmentSize, int expected)
     {
-        Assert.Equal(expected, OffloadInsidePump.SegmentsPerSend(mtu));
-        Assert.True(expected * mtu <= DataplaneConstants.MaxUdpPayload);
+        Assert.Equal(expected, OffloadInsidePump.SegmentsPerSend(segmentSize));
+        Assert.True(expected * segmentSize <= DataplaneConstants.MaxUdpPayload);
+    }
+
+    // A forwarded super-packet is as big as the sender's TCP made it for its own device (a pod's veth has
+    // no segment cap), so it may hold more segments than one UDP_SEGMENT send allows: it goes out in
+    // several sends, each within both limits, every datagram one whole inner packet, in order.
+    [Theory]
+    [InlineData(500, 65000, new[] { 64, 64, 2 })]      // 130 segments of 552-byte datagrams: the 64-datagram limit binds
+    [InlineData(1000, 65000, new[] { 62, 3 })]         // 65 segments of 1052 bytes: 62 x 1052 = 65224 <= 65507 binds
+    [InlineData(1420, 65300, new[] { 44, 2 })]         // a pod's 46-segment 64 KiB super-packet at MTU 1472
+    [InlineData(88, 11264, new[] { 64, 64 })]          // 128 segments, exactly two full sends, the last datagram full
+    [InlineData(1420, 62480, new[] { 44 })]            // 44 full segments: one send, nothing left
+    public void A_super_packet_of_more_segments_than_one_send_carries_goes_out_in_several_sends_within_the_limits(int mss, int payload, int[] sends)
+    {
+        var f = new OffloadFixture();
+        var super = Segment("10.244.1.5", "10.244.2.9", Payload(payload), seq: 0xFFFF_F000, flags: Ack | Psh, pseudoOnly: true);
+        var frame = SuperPacket(super, mss);
+        var expected = OffloadFixture.Split(frame);
+
+        f.Inside.Process(frame);
+
+        Assert.Equal(sends, f.Udp.Sends.Select(s => s.Datagrams.Length).ToArray());
+        Assert.All(f.Udp.Sends, s => Assert.True(s.Datagrams.Length <= 64 && s.Datagrams.Sum(d => d.Length) <= 65507,
+            $"{s.Datagrams.Length} datagrams, {s.Datagrams.Sum(d => d.Length)} bytes"));
+        Assert.All(f.Udp.Sends, s => Assert.Equal(40 + mss, s.SegmentSize));
+        var sent = f.Udp.Sends.SelectMany(s => s.Datagrams).ToList();
+        Assert.Equal(expected.Count, sent.Count);
+        for (var i = 0; i < sent.Count; i++)
+            Assert.Equal(expected[i], sent[i]);
+        // Only the very last datagram may be short; every one is a valid inner packet within the TUN MTU.
+        Assert.All(sent.Take(sent.Count - 1), d => Assert.Equal(40 + mss, d.Length));
+        Assert.All(sent, d => Assert.True(d.Length <= OffloadFixture.Mtu));
+        Assert.All(sent, d => Assert.True(TcpChecksumVerifies(d)));
+        Assert.Equal(payload, sent.Sum(d => d.Length - 40));
+        // Sequence numbers run on across the sends (wrapping past 2^32), PSH only on the last segment.
+        for (var i = 0; i < sent.Count; i++)
+        {
+            Assert.Equal(unchecked(0xFFFF_F000u + (uint)(i * mss)), BinaryPrimitives.ReadUInt32BigEndian(sent[i].AsSpan(24)));
+            Assert.Equal(i == sent.Count - 1, (sent[i][33] & Psh) != 0);
+        }
+        Assert.Equal(sent.Count, f.PeerCounters.TxPackets);
+        Assert.Equal(sent.Sum(d => d.Length), f.PeerCounters.TxBytes);
+        Assert.Equal(0, f.Drops.Total);
+        Assert.Equal((1L, (long)sent.Count, (long)sends.Length),
+            (f.Inside.Counters.SuperPackets, f.Inside.Counters.SegmentsSent, f.Inside.Counters.UdpSends));
     }
 
     [Fact]

@@ -92,6 +92,53 @@ public sealed class OverlayDataplaneTests : IDisposable
     }
 
     [Fact]
+    public void A_smaller_mtu_asked_for_goes_to_the_tun_and_to_subnet_env()
+    {
+        var dir = Path.Combine(_dir, "mtu");
+        var tuns = new List<ChannelTunDevice>();
+        using var dataplane = new OverlayDataplane(
+            new DataplaneOptions { BindAddress = IPAddress.Parse("192.0.2.7"), SubnetFilePath = Path.Combine(dir, "subnet.env"), UnderlayMtu = 1500, Mtu = 1400 },
+            (tunName, mtu, _) => { var tun = new ChannelTunDevice(tunName, mtu); tuns.Add(tun); return tun; },
+            local => _network.Bind(local), NoLinkConfigurator.Instance);
+
+        dataplane.Start(Lease("10.244.7.0/24", "192.0.2.7"), Config());
+
+        Assert.Equal(1400, Assert.Single(tuns).Mtu);
+        Assert.Equal(("overlay0", 1400), dataplane.Device);
+        Assert.Contains("FLANNEL_MTU=1400\n", File.ReadAllText(Path.Combine(dir, "subnet.env")));
+    }
+
+    private sealed class FakeLinkStatistics : ILinkStatistics
+    {
+        public LinkStatistics? Current { get; set; }
+        public LinkStatistics? Read(string device) => device == "overlay0" ? Current : null;
+    }
+
+    [Fact]
+    public void The_tuns_kernel_counters_add_up_over_sessions_and_are_absent_without_kernel_counters()
+    {
+        var statistics = new FakeLinkStatistics { Current = new LinkStatistics(1, 2, 3, 4, 5, 6) };
+        using var dataplane = new OverlayDataplane(
+            new DataplaneOptions { BindAddress = IPAddress.Parse("192.0.2.8"), SubnetFilePath = Path.Combine(_dir, "stats", "subnet.env") },
+            (tunName, mtu, _) => new ChannelTunDevice(tunName, mtu), local => _network.Bind(local), NoLinkConfigurator.Instance,
+            linkStatistics: statistics);
+        Assert.Equal(default(LinkStatistics), dataplane.TunStatistics());
+
+        dataplane.Start(Lease("10.244.8.0/24", "192.0.2.8"), Config());
+        Assert.Equal(new LinkStatistics(1, 2, 3, 4, 5, 6), dataplane.TunStatistics());
+        dataplane.Stop();
+        statistics.Current = null; // the device went with the session
+        Assert.Equal(new LinkStatistics(1, 2, 3, 4, 5, 6), dataplane.TunStatistics());
+
+        // A new session's device counts from 0 again; the total keeps growing.
+        statistics.Current = new LinkStatistics(10, 10, 10, 10, 10, 10);
+        dataplane.Start(Lease("10.244.8.0/24", "192.0.2.8"), Config());
+        Assert.Equal(new LinkStatistics(11, 12, 13, 14, 15, 16), dataplane.TunStatistics());
+
+        Assert.Null(Node("192.0.2.9").Dataplane.TunStatistics());
+    }
+
+    [Fact]
     public void Unknown_destinations_get_icmp_back_and_count_as_no_route()
     {
         var a = Node("192.0.2.1");
@@ -219,6 +266,10 @@ public sealed class OverlayDataplaneTests : IDisposable
         a.Dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config());
         var outside = Assert.Throws<ArgumentException>(() => a.Dataplane.SetPeer(S("10.9.0.0/24"), E("192.0.2.9"), new PeerCounters()));
         Assert.Contains("10.9.0.0/24", outside.Message);
+
+        var aboveUnderlay = Assert.Throws<ArgumentException>(() => new OverlayDataplane(new DataplaneOptions { UnderlayMtu = 1500, Mtu = 1473 },
+            (n, m, _) => new ChannelTunDevice(n, m), _network.Bind, NoLinkConfigurator.Instance));
+        Assert.Contains("Mtu 1473 is outside 576..1472", aboveUnderlay.Message);
 
         var tinyMtu = Assert.Throws<ArgumentException>(() => new OverlayDataplane(new DataplaneOptions { UnderlayMtu = 500 },
             (n, m, _) => new ChannelTunDevice(n, m), _network.Bind, NoLinkConfigurator.Instance));
