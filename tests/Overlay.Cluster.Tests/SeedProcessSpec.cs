@@ -94,6 +94,18 @@ public sealed class SeedProcessSpec(ITestOutputHelper output)
         output.WriteLine(line);
     }
 
+    [Fact]
+    public async Task Without_tls_files_or_insecure_cluster_the_seed_exits_with_one_line_saying_what_to_pass()
+    {
+        using var seed = ChildProcess.Start("overlay-seed.dll", ["--cluster-ip", "127.0.0.1", "--cluster-port", FreePort.Next().ToString()],
+            new Dictionary<string, string> { ["OVERLAY_TLS_CERT"] = "" });
+        Assert.True(await seed.WaitForExitAsync(Long), "overlay-seed did not exit");
+        Assert.Equal(Overlay.Hosting.Cli.ProcessRunner.BadSettingsExitCode, seed.ExitCode);
+        var line = Assert.Single(seed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("ERR overlay-seed: --tls-cert, --tls-key, --tls-ca: Akka remoting needs this member's certificate, its key and the cluster CA "
+            + "(make them with `overlay-seed ca init` and `overlay-seed ca issue`), or --insecure-cluster to run it without TLS", line);
+    }
+
     [Theory]
     [InlineData("--cluster-port", "http", "--cluster-port")]
     [InlineData("--db-provider", "oracle", "oracle")]
