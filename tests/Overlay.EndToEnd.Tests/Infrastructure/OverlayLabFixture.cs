@@ -26,7 +26,18 @@ public sealed class OverlayLabFixture : IAsyncLifetime
     {
         Topology = new Topology("e2e");
         RunDirectory = Path.Combine(Path.GetTempPath(), $"overlay-e2e-{Topology.Prefix}");
+        Certificates = new LabCertificates(Path.Combine(RunDirectory, "tls"));
     }
+
+    /// <summary>The lab's cluster CA and member certificates: remoting runs with mutual TLS.</summary>
+    public LabCertificates Certificates { get; }
+
+    /// <summary>The seed's management token file (mode 0600): its API listens on 0.0.0.0, so
+    /// writes need the token (reads stay open).</summary>
+    public string SeedTokenFile => Path.Combine(RunDirectory, "seed-token");
+
+    /// <summary>The seed's management token.</summary>
+    public string SeedToken { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     /// <summary>The namespaces.</summary>
     public Topology Topology { get; }
@@ -39,6 +50,9 @@ public sealed class OverlayLabFixture : IAsyncLifetime
 
     /// <summary>Host <paramref name="i"/>'s node management API.</summary>
     public ManagementClient NodeApi(int i) => new(Topology.Host(i));
+
+    /// <summary>The seed process (null before the lab started).</summary>
+    public ManagedProcess? SeedProcess => _seed;
 
     /// <summary>The node process of host <paramref name="i"/> (null while stopped).</summary>
     public ManagedProcess? Node(int i) => _nodes[i];
@@ -100,7 +114,7 @@ public sealed class OverlayLabFixture : IAsyncLifetime
             RepositoryLayout.DotnetHost,
             [
                 RepositoryLayout.NodeDll,
-                "--seeds", $"akka.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
+                "--seeds", $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
                 "--public-ip", Topology.HostAddress(i),
                 "--iface", EndToEndConstants.UnderlayInterface,
                 "--port", EndToEndConstants.OverlayUdpPort.ToString(CultureInfo.InvariantCulture),
@@ -108,6 +122,7 @@ public sealed class OverlayLabFixture : IAsyncLifetime
                 "--node-name", Topology.Host(i),
                 "--management-host", "127.0.0.1",
                 "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
+                .. Certificates.Arguments(Topology.Host(i), Topology.HostAddress(i)),
                 .. _nodeExtraArgs[i] ?? [],
             ],
             Path.Combine(RunDirectory, $"h{i}", "node.log"));
@@ -271,6 +286,11 @@ public sealed class OverlayLabFixture : IAsyncLifetime
 
         await Topology.UpAsync(EndToEndConstants.HostCount);
         await Topology.AttackerAsync();
+        await File.WriteAllTextAsync(SeedTokenFile, SeedToken + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(SeedTokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
 
         _seed = ManagedProcess.Start(
             "seed",
@@ -281,9 +301,11 @@ public sealed class OverlayLabFixture : IAsyncLifetime
                 "--cluster-ip", Topology.SeedAddress,
                 "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
                 "--data-dir", Path.Combine(RunDirectory, "seed"),
-                "--management-host", "127.0.0.1",
+                "--management-host", "0.0.0.0",
+                "--management-token-file", SeedTokenFile,
                 "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
                 "--lease-grace", EndToEndConstants.LeaseGrace,
+                .. Certificates.Arguments("seed", Topology.SeedAddress),
             ],
             Path.Combine(RunDirectory, "seed", "seed.log"));
         await WaitReadyAsync(_seed, SeedApi, EndToEndConstants.SeedReadyTimeout);

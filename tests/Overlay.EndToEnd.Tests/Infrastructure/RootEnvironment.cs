@@ -7,7 +7,7 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 public static class RootEnvironment
 {
     /// <summary>The Debian packages that provide <see cref="BaseTools"/> and tcpdump.</summary>
-    public const string DebianPackages = "iproute2 iputils-ping curl tcpdump";
+    public const string DebianPackages = "iproute2 iputils-ping curl tcpdump openssl";
 
     /// <summary>Tools every root end-to-end test runs: ip (iproute2), ping (iputils-ping), curl.</summary>
     public static readonly IReadOnlyList<string> BaseTools = ["ip", "ping", "curl"];
