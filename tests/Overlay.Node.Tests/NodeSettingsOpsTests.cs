@@ -93,4 +93,29 @@ public sealed class NodeSettingsOpsTests
         Assert.Equal("0.0.0.0", Bind(["--cluster-ip", "node1.example"]).Cluster.BindHost);
         Assert.Contains("cluster-tls=off (--insecure-cluster)", settings.Describe().ToLogLine());
     }
+
+    [Fact]
+    public void With_tls_the_seeds_and_the_own_address_use_the_tls_protocol()
+    {
+        var dir = Directory.CreateTempSubdirectory("overlay-node-tls-").FullName;
+        try
+        {
+            using var ca = Overlay.Hosting.Cluster.Tls.ClusterCertificateAuthority.Init(dir, "node-tests-ca");
+            using var member = Overlay.Hosting.Cluster.Tls.ClusterCertificateAuthority.Issue(ca, "h1");
+            var (cert, key) = Overlay.Hosting.Cluster.Tls.ClusterCertificateAuthority.Write(dir, "h1", member);
+            var options = new NodeOptions();
+            var root = new RootCommand();
+            options.AddTo(root);
+            var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053,akka.ssl.tcp://overlay@192.0.2.20:4053",
+                "--tls-cert", cert, "--tls-key", key, "--tls-ca", Path.Combine(dir, "ca.crt")]);
+            var settings = options.Bind(parse, new FixedUnderlayProbe("192.0.2.11"), _ => null);
+            Assert.Equal(["akka.ssl.tcp://overlay@192.0.2.10:4053", "akka.ssl.tcp://overlay@192.0.2.20:4053"], settings.Cluster.Seeds);
+            Assert.Equal("akka.ssl.tcp://overlay@192.0.2.11:4054", settings.Cluster.SelfAddress);
+            Assert.StartsWith("mutual TLS, certificate " + cert, settings.Cluster.Tls!.Describe());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
