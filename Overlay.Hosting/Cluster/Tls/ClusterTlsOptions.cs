@@ -49,19 +49,19 @@ public sealed class ClusterTlsOptions
         var (cert, certSource) = flags.Raw(Certificate, "OVERLAY_TLS_CERT");
         var (key, keySource) = flags.Raw(Key, "OVERLAY_TLS_KEY");
         var (ca, caSource) = flags.Raw(Authority, "OVERLAY_TLS_CA");
-        var given_ = new[] { (cert, certSource), (key, keySource), (ca, caSource) };
+        var files = new[] { (Path: cert, Source: certSource), (Path: key, Source: keySource), (Path: ca, Source: caSource) };
         if (insecure)
         {
-            var mixed = given_.FirstOrDefault(g => g.Item1 is not null);
-            return mixed.Item1 is null
+            var mixed = files.FirstOrDefault(f => f.Path is not null);
+            return mixed.Path is null
                 ? null
-                : throw new SettingsException($"--insecure-cluster: cannot be combined with {mixed.Item2} '{mixed.Item1}'; give the TLS files or --insecure-cluster, not both");
+                : throw new SettingsException($"--insecure-cluster: cannot be combined with {mixed.Source} '{mixed.Path}'; give the TLS files or --insecure-cluster, not both");
         }
         if (cert is null && key is null && ca is null)
             throw new SettingsException(
                 "--tls-cert, --tls-key, --tls-ca: Akka remoting needs this member's certificate, its key and the cluster CA "
                 + "(make them with `overlay-seed ca init` and `overlay-seed ca issue`), or --insecure-cluster to run it without TLS");
-        var missing = given_.Where(g => g.Item1 is null).Select(g => g.Item2).ToList();
+        var missing = files.Where(f => f.Path is null).Select(f => f.Source).ToList();
         if (missing.Count > 0)
             throw new SettingsException($"{string.Join(", ", missing)}: missing; --tls-cert, --tls-key and --tls-ca go together");
         return ClusterTlsLoader.Load(cert!, key!, ca!, new ClusterTlsLoader.Sources(certSource, keySource, caSource));
