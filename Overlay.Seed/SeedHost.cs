@@ -43,6 +43,7 @@ public static partial class SeedHost
         app.MapOverlayMetrics();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Overlay.Seed");
         LogStarting(logger, settings.Describe().ToLogLine());
+        ClusterSecurityLog.WarnIfInsecure(logger, settings.Cluster);
         await app.StartAsync(cancellation);
         await app.WaitForShutdownAsync(cancellation);
     }

@@ -4,6 +4,7 @@ using Overlay.Actors.Configuration;
 using Overlay.Actors.Leases;
 using Overlay.Hosting.Cli;
 using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Cluster.Tls;
 using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
 using Overlay.Hosting.Metrics;
@@ -28,6 +29,8 @@ public sealed record SeedSettings(
     public EffectiveSettings Describe() => new EffectiveSettings()
         .Add("version", BuildInfo.Version)
         .Add("cluster-address", Cluster.SelfAddress)
+        .Add("cluster-bind", Cluster.BindHost)
+        .Add("cluster-tls", Cluster.Tls?.Describe() ?? "off (--insecure-cluster)")
         .Add("seeds", string.Join(",", Cluster.Seeds))
         .Add("roles", string.Join(",", Cluster.Roles))
         .Add("network", Network.Network)
@@ -59,7 +62,7 @@ public sealed class SeedOptions
     { Description = $"Remoting port [env CLUSTER_PORT; default {DefaultClusterPort}]" };
     /// <summary>--seeds.</summary>
     public Option<string?> Seeds { get; } = new("--seeds")
-    { Description = "Comma-separated seed addresses akka.tcp://overlay@host:port; this seed adds itself when missing [env CLUSTER_SEEDS]" };
+    { Description = "Comma-separated seed addresses akka.tcp://overlay@host:port (akka.ssl.tcp:// is the same; the TLS setting picks the protocol); this seed adds itself when missing [env CLUSTER_SEEDS]" };
     /// <summary>--net-config-path.</summary>
     public Option<string?> NetConfigPath { get; } = new("--net-config-path")
     { Description = "flannel net-conf.json [env OVERLAY_NET_CONFIG_PATH; default: embedded 10.244.0.0/16, SubnetLen 24, udp 8285]" };
@@ -95,6 +98,8 @@ public sealed class SeedOptions
     { Description = "Registry snapshot after this many events [env OVERLAY_SNAPSHOT_EVERY; default 100]" };
     /// <summary>--management-token-file.</summary>
     public ManagementTokenOption ManagementToken { get; } = new();
+    /// <summary>--tls-cert, --tls-key, --tls-ca and --insecure-cluster.</summary>
+    public ClusterTlsOptions Tls { get; } = new();
     /// <summary>--log-format and --log-level.</summary>
     public LoggingOptions Logging { get; } = new();
 
@@ -105,6 +110,7 @@ public sealed class SeedOptions
                      ManagementHost, ManagementPort, LeaseTtl, LeaseGrace, SnapshotEvery })
             command.Options.Add(option);
         ManagementToken.AddTo(command);
+        Tls.AddTo(command);
         Logging.AddTo(command);
     }
 
@@ -114,11 +120,13 @@ public sealed class SeedOptions
         var flags = new FlagReader(result, environment);
         var host = flags.String(ClusterIp, Dns.GetHostName(), "CLUSTER_IP", "OVERLAY_CLUSTER_IP");
         var port = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true, "CLUSTER_PORT", "OVERLAY_CLUSTER_PORT");
-        var self = $"akka.tcp://{ClusterSettings.SystemName}@{host}:{port}";
-        var seeds = flags.SeedAddresses(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS");
-        if (!seeds.Contains(self))
-            seeds.Add(self);
-        var cluster = new ClusterSettings(host, port, seeds, [ClusterRoles.Seed, ClusterRoles.Registry]);
+        var tls = Tls.Bind(result, flags);
+        var cluster = new ClusterSettings(host, port, [], [ClusterRoles.Seed, ClusterRoles.Registry],
+            ClusterSettings.ChooseBindHost(host, ClusterSettings.LocalAddresses()), tls);
+        var seeds = ClusterSettings.NormalizeSeeds(flags.SeedAddresses(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS"), cluster.Protocol);
+        if (!seeds.Contains(cluster.SelfAddress))
+            seeds.Add(cluster.SelfAddress);
+        cluster = cluster with { Seeds = seeds };
 
         var (configPath, configSource) = flags.Raw(NetConfigPath, "OVERLAY_NET_CONFIG_PATH");
         NetworkConfig network;

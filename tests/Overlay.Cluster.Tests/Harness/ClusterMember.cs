@@ -12,7 +12,7 @@ namespace Overlay.Cluster.Tests.Harness;
 
 /// <summary>
 /// One cluster member in the test process, wired exactly as the processes wire themselves
-/// (OverlayAkkaHosting + RegistryHosting), on 127.0.0.1 with a free port. Members with storage
+/// (OverlayAkkaHosting + RegistryHosting, mutual TLS with <see cref="TestCertificates"/>), on 127.0.0.1 with a free port. Members with storage
 /// carry the registry role and can host the singleton; all reach it through the proxy.
 /// Dispose leaves the cluster gracefully.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class ClusterMember : IAsyncDisposable
         ClusterMember? joinTo = null, string? extraHocon = null, string? seedAddress = null, int port = 0)
     {
         var roles = storage is null ? new[] { ClusterRoles.Node } : new[] { ClusterRoles.Seed, ClusterRoles.Registry };
-        var cluster = new ClusterSettings("127.0.0.1", port, [], roles, BindHost: "127.0.0.1");
+        var cluster = new ClusterSettings("127.0.0.1", port, [], roles, BindHost: "127.0.0.1", Tls: TestCertificates.Member);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, _) =>

@@ -23,8 +23,8 @@ public sealed class SeedProcess : IDisposable
     /// <summary>Its management port.</summary>
     public int ManagementPort { get; }
 
-    /// <summary>Its cluster address.</summary>
-    public string Address => $"akka.tcp://overlay@127.0.0.1:{ClusterPort}";
+    /// <summary>Its cluster address (remoting runs with mutual TLS: see <see cref="TestCertificates"/>).</summary>
+    public string Address => $"akka.ssl.tcp://overlay@127.0.0.1:{ClusterPort}";
 
     /// <summary>A client of its management endpoint.</summary>
     public HttpClient Http { get; }

@@ -7,7 +7,7 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 public static class RootEnvironment
 {
     /// <summary>The Debian packages that provide <see cref="BaseTools"/> and tcpdump.</summary>
-    public const string DebianPackages = "iproute2 iputils-ping curl tcpdump iptables containernetworking-plugins";
+    public const string DebianPackages = "iproute2 iputils-ping curl tcpdump iptables containernetworking-plugins openssl";
 
     /// <summary>Tools every root end-to-end test runs: ip (iproute2), ping (iputils-ping), curl, and
     /// what lab/topology.sh attaches pods with: the CNI bridge plugin (containernetworking-plugins,
