@@ -8,6 +8,7 @@ using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
 using Overlay.Hosting.Metrics;
 using Overlay.Hosting.Registry;
+using Overlay.Seed.Membership;
 using Overlay.Seed.Metrics;
 
 namespace Overlay.Seed;
@@ -23,17 +24,23 @@ public static partial class SeedHost
         builder.Services.AddSingleton(settings.Network);
         builder.Services.AddSingleton<NetworkConfigurer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NetworkConfigurer>());
+        var registryHealth = new RegistryHealth();
+        builder.Services.AddSingleton(registryHealth);
         builder.Services.AddHealthChecks()
-            .AddCheck<NetworkConfigurer>("overlay.registry.configured", tags: [HealthEndpoints.ReadyTag]);
+            .AddCheck<NetworkConfigurer>("overlay.registry.configured", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<RegistryHealth>(RegistryHealth.CheckName, tags: [HealthEndpoints.ReadyTag]);
         builder.Services.AddOverlayMetrics(MetricNames.SeedMeter, "overlay-seed");
         builder.Services.AddSingleton<SeedMetrics>();
         builder.Services.AddSingleton<IMetricsRefresher>(sp => sp.GetRequiredService<SeedMetrics>());
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) => akka
             .WithOverlayCluster(settings.Cluster)
             .WithOverlayLogging(settings.Log)
-            .WithLeaseRegistry(settings.Registry, settings.Storage)
+            .WithLeaseRegistry(settings.Registry, settings.Storage, registryHealth)
             .WithActors((system, _, _) =>
-                system.ActorOf(LeaseEventObserver.Props(sp.GetRequiredService<SeedMetrics>()), "lease-event-metrics")));
+            {
+                system.ActorOf(LeaseEventObserver.Props(sp.GetRequiredService<SeedMetrics>()), "lease-event-metrics");
+                system.ActorOf(MembershipRecorder.Props(settings.KnownMembersPath), "membership-recorder");
+            }));
 
         var app = builder.Build();
         app.MapOverlayHealth("overlay-seed");

@@ -8,6 +8,7 @@ using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
 using Overlay.Hosting.Metrics;
 using Overlay.Hosting.Storage;
+using Overlay.Seed.Membership;
 
 namespace Overlay.Seed;
 
@@ -20,8 +21,13 @@ public sealed record SeedSettings(
     StorageSettings Storage,
     ManagementSettings Management,
     RegistrySettings Registry,
-    LogSettings Log)
+    LogSettings Log,
+    string DataDir,
+    IReadOnlyList<string> RememberedMembers)
 {
+    /// <summary>The file where this seed records the members it sees (see KnownMembersFile).</summary>
+    public string KnownMembersPath => Membership.KnownMembersFile.PathIn(DataDir);
+
     /// <summary>Every effective setting, redacted (no token, no database password): the start log
     /// line and `check-config` print exactly this.</summary>
     public EffectiveSettings Describe() => new EffectiveSettings()
@@ -29,6 +35,8 @@ public sealed record SeedSettings(
         .Add("cluster-address", Cluster.SelfAddress)
         .Add("seeds", string.Join(",", Cluster.Seeds))
         .Add("roles", string.Join(",", Cluster.Roles))
+        .Add("data-dir", DataDir)
+        .Add("remembered-members", RememberedMembers.Count)
         .Add("network", Network.Network)
         .Add("subnet-len", Network.SubnetLen)
         .Add("subnet-range", $"{Network.SubnetMin}..{Network.SubnetMax}")
@@ -63,7 +71,7 @@ public sealed class SeedOptions
     { Description = "flannel net-conf.json [env OVERLAY_NET_CONFIG_PATH; default: embedded 10.244.0.0/16, SubnetLen 24, udp 8285]" };
     /// <summary>--data-dir.</summary>
     public Option<string?> DataDir { get; } = new("--data-dir")
-    { Description = "Directory of the SQLite registry database [env OVERLAY_DATA_DIR; default ./data]" };
+    { Description = "Directory of the SQLite registry database and of the list of cluster members this seed last saw [env OVERLAY_DATA_DIR; default ./data]" };
     /// <summary>--db-provider.</summary>
     public Option<string?> DbProvider { get; } = new("--db-provider")
     { Description = "Registry storage: sqlite or postgres [env OVERLAY_DB_PROVIDER; default sqlite]" };
@@ -110,7 +118,19 @@ public sealed class SeedOptions
         var seeds = flags.SeedAddresses(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS");
         if (!seeds.Contains(self))
             seeds.Add(self);
-        var cluster = new ClusterSettings(host, port, seeds, [ClusterRoles.Seed, ClusterRoles.Registry]);
+        var dataDir = flags.String(DataDir, "./data", "OVERLAY_DATA_DIR");
+        IReadOnlyList<string> remembered;
+        try
+        {
+            Directory.CreateDirectory(dataDir);
+            remembered = KnownMembersFile.Read(KnownMembersFile.PathIn(dataDir));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException($"--data-dir: cannot use '{dataDir}': {ex.Message}");
+        }
+        var cluster = new ClusterSettings(host, port, SeedJoinPlan.SeedsFor(self, seeds, remembered),
+            [ClusterRoles.Seed, ClusterRoles.Registry]);
 
         var (configPath, configSource) = flags.Raw(NetConfigPath, "OVERLAY_NET_CONFIG_PATH");
         NetworkConfig network;
@@ -145,7 +165,7 @@ public sealed class SeedOptions
                 connection ?? throw new SettingsException("--db: a connection string is required with --db-provider postgres")),
             _ => connection is not null
                 ? new StorageSettings(StorageProvider.Sqlite, connection)
-                : StorageSettings.SqliteIn(flags.String(DataDir, "./data", "OVERLAY_DATA_DIR")),
+                : StorageSettings.SqliteIn(dataDir),
         };
 
         var management = new ManagementSettings(
@@ -165,6 +185,6 @@ public sealed class SeedOptions
             SnapshotEvery = snapshotEvery,
         };
         return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry,
-            Logging.Bind(flags));
+            Logging.Bind(flags), dataDir, remembered);
     }
 }

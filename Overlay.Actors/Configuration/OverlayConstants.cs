@@ -46,4 +46,11 @@ public static class OverlayConstants
     /// when it is exceeded the oldest is forgotten and counts as never used again. 4096 covers
     /// many hours of churn on a /16 while keeping the snapshot small.</summary>
     public const int MaxFreedSubnetsRemembered = 4096;
+
+    /// <summary>How many registry snapshots stay in the snapshot store: saving one deletes only those
+    /// older than the last this many. A snapshot that fails to load makes the registry replay the
+    /// whole journal (events are never deleted), so older snapshots are not needed for recovery;
+    /// keeping a few leaves an operator something to compare or restore by hand while the table
+    /// stays bounded.</summary>
+    public const int RegistrySnapshotsKept = 3;
 }

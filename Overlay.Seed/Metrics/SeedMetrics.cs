@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Overlay.Actors.Leases;
 using Overlay.Hosting.Cluster;
 using Overlay.Hosting.Metrics;
+using Overlay.Hosting.Registry;
 
 namespace Overlay.Seed.Metrics;
 
@@ -24,14 +25,16 @@ public sealed class SeedMetrics : IMetricsRefresher
     public static readonly TimeSpan SnapshotTimeout = TimeSpan.FromSeconds(2);
 
     private readonly IRequiredActor<LeaseRegistryActor> _registry;
+    private readonly RegistryHealth _health;
     private readonly Counter<long> _events;
     private long _leases = -1, _free = -1, _version = -1;
     private int _registryUp;
 
     /// <summary>Creates the instruments on <see cref="MetricNames.SeedMeter"/>.</summary>
-    public SeedMetrics(IMeterFactory meters, IRequiredActor<LeaseRegistryActor> registry)
+    public SeedMetrics(IMeterFactory meters, IRequiredActor<LeaseRegistryActor> registry, RegistryHealth health)
     {
         _registry = registry;
+        _health = health;
         var meter = meters.Create(MetricNames.SeedMeter);
         meter.CreateObservableGauge(MetricNames.Leases, () => Known(ref _leases),
             description: "Live leases in the registry (from the last snapshot).");
@@ -40,7 +43,7 @@ public sealed class SeedMetrics : IMetricsRefresher
         meter.CreateObservableGauge(MetricNames.RegistryVersion, () => Known(ref _version),
             description: "The registry's version: the number of the last persisted registry event.");
         meter.CreateObservableGauge(MetricNames.RegistryUp, () => Volatile.Read(ref _registryUp),
-            description: "1 when the registry singleton answered the last snapshot request in time, else 0.");
+            description: "1 when the registry singleton answered the last snapshot request in time and its storage takes writes, else 0.");
         _events = meter.CreateCounter<long>(MetricNames.LeaseEvents,
             description: "Lease events observed on the lease topic since this seed started (type granted|renewed|ended; reason for ended).");
     }
@@ -76,7 +79,8 @@ public sealed class SeedMetrics : IMetricsRefresher
             var registry = await _registry.ResolveAsync(SnapshotTimeout, cancellation);
             var snapshot = await registry.Ask<LeaseSnapshot>(GetLeaseSnapshot.Instance, SnapshotTimeout, cancellation);
             Apply(snapshot);
-            Volatile.Write(ref _registryUp, 1);
+            // A registry that still reads from memory but cannot write (hosted here) is not up.
+            Volatile.Write(ref _registryUp, _health.IsHealthy ? 1 : 0);
         }
         catch (Exception ex) when (ex is AskTimeoutException or TimeoutException or OperationCanceledException)
         {
