@@ -23,6 +23,11 @@ public static class RegistryLifecycle
     public sealed record StorageFailed(string Operation, Exception Cause, bool SnapshotLoaded) : INoSerializationVerificationNeeded
     {
         /// <summary>One line for logs and readiness: "journal write failed: NpgsqlException: ...".</summary>
-        public string Describe() => $"{Operation} failed: {Cause.GetType().Name}: {Cause.Message}";
+        public string Describe()
+        {
+            // The SQL plugin wraps the driver's error (and a failed rollback) in an AggregateException.
+            var cause = Cause is AggregateException aggregate ? aggregate.Flatten().InnerExceptions[^1] : Cause;
+            return $"{Operation} failed: {cause.GetType().Name}: {cause.Message}";
+        }
     }
 }

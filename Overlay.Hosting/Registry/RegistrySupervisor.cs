@@ -21,8 +21,10 @@ namespace Overlay.Hosting.Registry;
 ///   not load, or a database that is down), starts the next registry with a full journal replay,
 ///   which then saves a fresh snapshot;</item>
 /// <item>answers write commands at once with <see cref="LeaseRequestRejected"/> naming the storage
-///   error while the registry is down or not yet proven writable, instead of letting them time out
-///   (reads, <see cref="GetLeaseSnapshot"/>, go to a recovered registry; with none they get no answer);</item>
+///   error from the first failure until a write succeeded again (while the registry is down,
+///   recovering or not yet proven writable), instead of letting them time out; reads
+///   (<see cref="GetLeaseSnapshot"/>) go to the registry when there is one (it answers them once
+///   recovered), and get no answer when there is none, as during a failover;</item>
 /// <item>after a failure, counts the registry healthy again only once a write succeeded: it replaces
 ///   one probe snapshot row (<see cref="HostingConstants.RegistryWriteProbePersistenceId"/>) in the
 ///   registry's snapshot store, which shares the journal's database, and retries the probe with the
@@ -127,7 +129,7 @@ public sealed class RegistrySupervisor : UntypedActor, IWithTimers
             case GetLeaseSnapshot when _registry is null:
                 // No registry state to read: no answer, as when the singleton is failing over.
                 break;
-            case ILeaseRegistryCommand and not GetLeaseSnapshot when _registry is null || _probing:
+            case ILeaseRegistryCommand and not GetLeaseSnapshot when _registry is null || !_health.IsHealthy:
                 Sender.Tell(new LeaseRequestRejected(_health.Reason ?? "the lease registry is restarting"));
                 break;
             default:
