@@ -32,8 +32,17 @@ public static partial class SeedHost
         builder.Services.AddOverlayMetrics(MetricNames.SeedMeter, "overlay-seed");
         builder.Services.AddSingleton<SeedMetrics>();
         builder.Services.AddSingleton<IMetricsRefresher>(sp => sp.GetRequiredService<SeedMetrics>());
+        // A seed restarted after a crash joins later (SeedJoinPlan.JoinDelayFor): Akka starts with no
+        // seed nodes and the join is scheduled below.
+        var delayJoin = settings.JoinDelay > TimeSpan.Zero;
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) => akka
-            .WithOverlayCluster(settings.Cluster)
+            .WithOverlayCluster(delayJoin ? settings.Cluster with { Seeds = [] } : settings.Cluster)
+            .AddStartup((system, _) =>
+            {
+                if (delayJoin)
+                    ScheduleJoin(system, settings.Cluster.Seeds, settings.JoinDelay,
+                        sp.GetRequiredService<ILoggerFactory>().CreateLogger("Overlay.Seed"));
+            })
             .WithOverlayLogging(settings.Log)
             .WithLeaseRegistry(settings.Registry, settings.Storage, registryHealth)
             .WithActors((system, _, _) =>
@@ -52,6 +61,17 @@ public static partial class SeedHost
         await app.StartAsync(cancellation);
         await app.WaitForShutdownAsync(cancellation);
     }
+
+    private static void ScheduleJoin(Akka.Actor.ActorSystem system, IReadOnlyList<string> seeds, TimeSpan delay, ILogger logger)
+    {
+        var addresses = seeds.Select(Akka.Actor.Address.Parse).ToList();
+        LogJoinDelayed(logger, delay.TotalSeconds, string.Join(",", seeds));
+        system.Scheduler.Advanced.ScheduleOnce(delay, () => Akka.Cluster.Cluster.Get(system).JoinSeedNodes(addresses));
+    }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "This seed remembers cluster members and did not " +
+        "leave gracefully: joining in {Seconds}s, once they have removed its previous incarnation; seeds {Seeds}")]
+    private static partial void LogJoinDelayed(ILogger logger, double seconds, string seeds);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "overlay-seed starting: {Settings}")]
     private static partial void LogStarting(ILogger logger, string settings);

@@ -23,7 +23,8 @@ public sealed record SeedSettings(
     RegistrySettings Registry,
     LogSettings Log,
     string DataDir,
-    IReadOnlyList<string> RememberedMembers)
+    IReadOnlyList<string> RememberedMembers,
+    TimeSpan JoinDelay)
 {
     /// <summary>The file where this seed records the members it sees (see KnownMembersFile).</summary>
     public string KnownMembersPath => Membership.KnownMembersFile.PathIn(DataDir);
@@ -37,6 +38,7 @@ public sealed record SeedSettings(
         .Add("roles", string.Join(",", Cluster.Roles))
         .Add("data-dir", DataDir)
         .Add("remembered-members", RememberedMembers.Count)
+        .Add("join-delay", JoinDelay)
         .Add("network", Network.Network)
         .Add("subnet-len", Network.SubnetLen)
         .Add("subnet-range", $"{Network.SubnetMin}..{Network.SubnetMax}")
@@ -119,17 +121,17 @@ public sealed class SeedOptions
         if (!seeds.Contains(self))
             seeds.Add(self);
         var dataDir = flags.String(DataDir, "./data", "OVERLAY_DATA_DIR");
-        IReadOnlyList<string> remembered;
+        KnownMembersFile.Contents remembered;
         try
         {
             Directory.CreateDirectory(dataDir);
-            remembered = KnownMembersFile.Read(KnownMembersFile.PathIn(dataDir));
+            remembered = KnownMembersFile.ReadContents(KnownMembersFile.PathIn(dataDir));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new SettingsException($"--data-dir: cannot use '{dataDir}': {ex.Message}");
         }
-        var cluster = new ClusterSettings(host, port, SeedJoinPlan.SeedsFor(self, seeds, remembered),
+        var cluster = new ClusterSettings(host, port, SeedJoinPlan.SeedsFor(self, seeds, remembered.Addresses),
             [ClusterRoles.Seed, ClusterRoles.Registry]);
 
         var (configPath, configSource) = flags.Raw(NetConfigPath, "OVERLAY_NET_CONFIG_PATH");
@@ -185,6 +187,6 @@ public sealed class SeedOptions
             SnapshotEvery = snapshotEvery,
         };
         return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry,
-            Logging.Bind(flags), dataDir, remembered);
+            Logging.Bind(flags), dataDir, remembered.Addresses, SeedJoinPlan.JoinDelayFor(self, remembered));
     }
 }

@@ -9,7 +9,8 @@ namespace Overlay.Seed.Membership;
 /// (all statuses until removed; registry members first, then the oldest; at most
 /// <see cref="SeedConstants.MaxKnownMembers"/>), rewritten when that list changes. It stops
 /// recording once this seed leaves, is downed or shuts down (Akka then reports every member as
-/// removed), so the file keeps the cluster as it was while this seed was part of it.
+/// removed), so the file keeps the cluster as it was while this seed was part of it; a graceful
+/// leave is marked in the file (see <see cref="SeedJoinPlan"/>).
 /// A write failure is logged and retried at the next change; it never stops the seed.
 /// </summary>
 public sealed class MembershipRecorder : UntypedActor
@@ -51,8 +52,16 @@ public sealed class MembershipRecorder : UntypedActor
                 _frozen = true;
                 break;
             case ClusterEvent.IMemberEvent e when e.Member.Address.Equals(Cluster.SelfAddress):
-                if (e.Member.Status is MemberStatus.Down or MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Removed)
+                if (e.Member.Status is MemberStatus.Leaving or MemberStatus.Exiting)
+                {
+                    // A graceful leave: the next start need not wait for the cluster to remove this incarnation.
+                    Record(leftGracefully: true);
                     _frozen = true;
+                }
+                else if (e.Member.Status is MemberStatus.Down or MemberStatus.Removed)
+                {
+                    _frozen = true;
+                }
                 break;
             case ClusterEvent.MemberRemoved removed:
                 _members.Remove(removed.Member.Address);
@@ -65,7 +74,7 @@ public sealed class MembershipRecorder : UntypedActor
         }
     }
 
-    private void Record()
+    private void Record(bool leftGracefully = false)
     {
         var addresses = _members.Values
             .OrderByDescending(m => m.HasRole(Hosting.Cluster.ClusterRoles.Registry))
@@ -73,11 +82,11 @@ public sealed class MembershipRecorder : UntypedActor
             .Take(SeedConstants.MaxKnownMembers)
             .Select(m => m.Address.ToString())
             .ToList();
-        if (addresses.SequenceEqual(_written))
+        if (addresses.SequenceEqual(_written) && !leftGracefully)
             return;
         try
         {
-            KnownMembersFile.Write(_path, addresses);
+            KnownMembersFile.Write(_path, addresses, leftGracefully);
             _written = addresses;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

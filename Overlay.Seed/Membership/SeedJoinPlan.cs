@@ -21,7 +21,9 @@ namespace Overlay.Seed.Membership;
 /// </list>
 /// A member that still lists this seed's previous incarnation (same host and port) downs it when the
 /// new one asks to join (Akka: "New incarnation of existing member is trying to join"), and the new
-/// one joins once the old one is removed.
+/// one joins once the old one is removed. A seed that remembers members but did not leave
+/// gracefully waits <see cref="SeedConstants.RejoinDelayAfterCrash"/> before it starts joining (see
+/// there why).
 /// </remarks>
 public static class SeedJoinPlan
 {
@@ -40,4 +42,9 @@ public static class SeedJoinPlan
         }
         return seeds;
     }
+
+    /// <summary>How long to wait before joining: <see cref="SeedConstants.RejoinDelayAfterCrash"/> when
+    /// the seed remembers members and did not record a graceful leave, else nothing.</summary>
+    public static TimeSpan JoinDelayFor(string self, KnownMembersFile.Contents remembered) =>
+        remembered.Addresses.Any(a => a != self) && !remembered.LeftGracefully ? SeedConstants.RejoinDelayAfterCrash : TimeSpan.Zero;
 }

@@ -272,26 +272,42 @@ public sealed class OverlayLabFixture : IAsyncLifetime
         await Topology.UpAsync(EndToEndConstants.HostCount);
         await Topology.AttackerAsync();
 
-        _seed = ManagedProcess.Start(
-            "seed",
-            Topology.Seed,
-            RepositoryLayout.DotnetHost,
-            [
-                seedDll,
-                "--cluster-ip", Topology.SeedAddress,
-                "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
-                "--data-dir", Path.Combine(RunDirectory, "seed"),
-                "--management-host", "127.0.0.1",
-                "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
-                "--lease-grace", EndToEndConstants.LeaseGrace,
-            ],
-            Path.Combine(RunDirectory, "seed", "seed.log"));
+        _seed = StartSeed(seedDll, "seed.log");
         await WaitReadyAsync(_seed, SeedApi, EndToEndConstants.SeedReadyTimeout);
 
         for (int i = 1; i <= EndToEndConstants.HostCount; i++)
         {
             await StartNodeAsync(i);
         }
+    }
+
+    private ManagedProcess StartSeed(string seedDll, string logName) => ManagedProcess.Start(
+        "seed",
+        Topology.Seed,
+        RepositoryLayout.DotnetHost,
+        [
+            seedDll,
+            "--cluster-ip", Topology.SeedAddress,
+            "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
+            "--data-dir", Path.Combine(RunDirectory, "seed"),
+            "--management-host", "127.0.0.1",
+            "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
+            "--lease-grace", EndToEndConstants.LeaseGrace,
+        ],
+        Path.Combine(RunDirectory, "seed", logName));
+
+    /// <summary>The seed's cluster address.</summary>
+    public string SeedClusterAddress => $"akka.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}";
+
+    /// <summary>SIGKILLs the seed (a crash) and starts it again on the same data directory and
+    /// address, without waiting for it; returns when the new process runs. Its log goes to a new file.</summary>
+    public async Task KillAndRestartSeedAsync()
+    {
+        var seed = _seed ?? throw new InvalidOperationException("the seed is not running");
+        seed.Signal(PosixSignals.SigKill);
+        await seed.WaitForExitAsync(EndToEndConstants.ProcessStopTimeout);
+        await seed.DisposeAsync();
+        _seed = StartSeed(RepositoryLayout.SeedDll, $"seed-restart-{DateTime.UtcNow:HHmmss}.log");
     }
 
     private async Task EnsureHealthyAsync()
