@@ -94,15 +94,3 @@ public sealed class PrivatePostgres : IDisposable
             throw new InvalidOperationException($"{file} {string.Join(' ', info.ArgumentList)} exited with {process.ExitCode}: {await error}{await output}");
     }
 }
-
-/// <summary>A fact that needs a private PostgreSQL server (<see cref="PrivatePostgres"/>): skipped
-/// with the reason outside CI; with CI=true it runs and fails loudly when it cannot.</summary>
-public sealed class PrivatePostgresFactAttribute : FactAttribute
-{
-    /// <summary>Decides skip at discovery time.</summary>
-    public PrivatePostgresFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("CI") != "true" && PrivatePostgres.Unavailable() is { } reason)
-            Skip = reason;
-    }
-}
