@@ -9,6 +9,7 @@ using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
 using Overlay.Hosting.Metrics;
 using Overlay.Hosting.Storage;
+using Overlay.Seed.Membership;
 
 namespace Overlay.Seed;
 
@@ -22,8 +23,15 @@ public sealed record SeedSettings(
     ManagementSettings Management,
     RegistrySettings Registry,
     LogSettings Log,
+    string DataDir,
+    IReadOnlyList<string> RememberedMembers,
+    TimeSpan JoinDelay,
+
     bool NetConfigApply = false)
 {
+    /// <summary>The file where this seed records the members it sees (see KnownMembersFile).</summary>
+    public string KnownMembersPath => Membership.KnownMembersFile.PathIn(DataDir);
+
     /// <summary>Every effective setting, redacted (no token, no database password): the start log
     /// line and `check-config` print exactly this.</summary>
     public EffectiveSettings Describe() => new EffectiveSettings()
@@ -33,6 +41,9 @@ public sealed record SeedSettings(
         .Add("cluster-tls", Cluster.Tls?.Describe() ?? "off (--insecure-cluster)")
         .Add("seeds", string.Join(",", Cluster.Seeds))
         .Add("roles", string.Join(",", Cluster.Roles))
+        .Add("data-dir", DataDir)
+        .Add("remembered-members", RememberedMembers.Count)
+        .Add("join-delay", JoinDelay)
         .Add("network", Network.Network)
         .Add("subnet-len", Network.SubnetLen)
         .Add("subnet-range", $"{Network.SubnetMin}..{Network.SubnetMax}")
@@ -74,7 +85,7 @@ public sealed class SeedOptions
     };
     /// <summary>--data-dir.</summary>
     public Option<string?> DataDir { get; } = new("--data-dir")
-    { Description = "Directory of the SQLite registry database [env OVERLAY_DATA_DIR; default ./data]" };
+    { Description = "Directory of the SQLite registry database and of the list of cluster members this seed last saw [env OVERLAY_DATA_DIR; default ./data]" };
     /// <summary>--db-provider.</summary>
     public Option<string?> DbProvider { get; } = new("--db-provider")
     { Description = "Registry storage: sqlite or postgres [env OVERLAY_DB_PROVIDER; default sqlite]" };
@@ -123,10 +134,24 @@ public sealed class SeedOptions
         var tls = Tls.Bind(result, flags);
         var cluster = new ClusterSettings(host, port, [], [ClusterRoles.Seed, ClusterRoles.Registry],
             ClusterSettings.ChooseBindHost(host, ClusterSettings.LocalAddresses()), tls);
+        var self = cluster.SelfAddress;
         var seeds = ClusterSettings.NormalizeSeeds(flags.SeedAddresses(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS"), cluster.Protocol);
-        if (!seeds.Contains(cluster.SelfAddress))
-            seeds.Add(cluster.SelfAddress);
-        cluster = cluster with { Seeds = seeds };
+        if (!seeds.Contains(self))
+            seeds.Add(self);
+        var dataDir = flags.String(DataDir, "./data", "OVERLAY_DATA_DIR");
+        KnownMembersFile.Contents remembered;
+        try
+        {
+            Directory.CreateDirectory(dataDir);
+            remembered = KnownMembersFile.ReadContents(KnownMembersFile.PathIn(dataDir));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException($"--data-dir: cannot use '{dataDir}': {ex.Message}");
+        }
+        // Remembered addresses in this run's protocol (a seed switched to TLS remembers akka.tcp ones).
+        remembered = remembered with { Addresses = ClusterSettings.NormalizeSeeds(remembered.Addresses, cluster.Protocol) };
+        cluster = cluster with { Seeds = SeedJoinPlan.SeedsFor(self, seeds, remembered.Addresses) };
 
         var (configPath, configSource) = flags.Raw(NetConfigPath, "OVERLAY_NET_CONFIG_PATH");
         NetworkConfig network;
@@ -165,7 +190,7 @@ public sealed class SeedOptions
                 connection ?? throw new SettingsException("--db: a connection string is required with --db-provider postgres")),
             _ => connection is not null
                 ? new StorageSettings(StorageProvider.Sqlite, connection)
-                : StorageSettings.SqliteIn(flags.String(DataDir, "./data", "OVERLAY_DATA_DIR")),
+                : StorageSettings.SqliteIn(dataDir),
         };
 
         var management = new ManagementSettings(
@@ -185,6 +210,6 @@ public sealed class SeedOptions
             SnapshotEvery = snapshotEvery,
         };
         return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry,
-            Logging.Bind(flags), apply);
+            Logging.Bind(flags), dataDir, remembered.Addresses, SeedJoinPlan.JoinDelayFor(self, remembered), apply);
     }
 }

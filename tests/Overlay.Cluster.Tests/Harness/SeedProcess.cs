@@ -31,9 +31,11 @@ public sealed class SeedProcess : IDisposable
 
     /// <summary>Starts a seed; <paramref name="seeds"/> defaults to itself.</summary>
     public static SeedProcess Start(IEnumerable<string> extraArgs, string? seeds = null)
+        => Start(extraArgs, FreePort.Next(), FreePort.Next(), seeds);
+
+    /// <summary>Starts a seed on given ports (a restart on the same address).</summary>
+    public static SeedProcess Start(IEnumerable<string> extraArgs, int clusterPort, int managementPort, string? seeds = null)
     {
-        var clusterPort = FreePort.Next();
-        var managementPort = FreePort.Next();
         var args = new List<string>
         {
             "--cluster-ip", "127.0.0.1", "--cluster-port", clusterPort.ToString(),

@@ -304,12 +304,9 @@ public class OverlayLabFixture : IAsyncLifetime
         string seedDll = RepositoryLayout.SeedDll;
         _ = RepositoryLayout.NodeDll;
         Directory.CreateDirectory(RunDirectory);
-        string[] netConf = [];
         if (_netConf is not null)
         {
-            string path = Path.Combine(RunDirectory, "net-conf.json");
-            await File.WriteAllTextAsync(path, _netConf);
-            netConf = ["--net-config-path", path];
+            await File.WriteAllTextAsync(NetConfPath, _netConf);
         }
 
         await Topology.UpAsync(EndToEndConstants.HostCount);
@@ -320,29 +317,48 @@ public class OverlayLabFixture : IAsyncLifetime
             File.SetUnixFileMode(SeedTokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        _seed = ManagedProcess.Start(
-            "seed",
-            Topology.Seed,
-            RepositoryLayout.DotnetHost,
-            [
-                seedDll,
-                "--cluster-ip", Topology.SeedAddress,
-                "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
-                "--data-dir", Path.Combine(RunDirectory, "seed"),
-                "--management-host", "0.0.0.0",
-                "--management-token-file", SeedTokenFile,
-                "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
-                "--lease-grace", EndToEndConstants.LeaseGrace,
-                .. netConf,
-                .. Certificates.Arguments("seed", Topology.SeedAddress),
-            ],
-            Path.Combine(RunDirectory, "seed", "seed.log"));
+        _seed = StartSeed(seedDll, "seed.log");
         await WaitReadyAsync(_seed, SeedApi, EndToEndConstants.SeedReadyTimeout);
 
         for (int i = 1; i <= EndToEndConstants.HostCount; i++)
         {
             await StartNodeAsync(i);
         }
+    }
+
+    private ManagedProcess StartSeed(string seedDll, string logName) => ManagedProcess.Start(
+        "seed",
+        Topology.Seed,
+        RepositoryLayout.DotnetHost,
+        [
+            seedDll,
+            "--cluster-ip", Topology.SeedAddress,
+            "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
+            "--data-dir", Path.Combine(RunDirectory, "seed"),
+            "--management-host", "0.0.0.0",
+            "--management-token-file", SeedTokenFile,
+            "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
+            "--lease-grace", EndToEndConstants.LeaseGrace,
+            .. (_netConf is null ? Array.Empty<string>() : ["--net-config-path", NetConfPath]),
+            .. Certificates.Arguments("seed", Topology.SeedAddress),
+        ],
+        Path.Combine(RunDirectory, "seed", logName));
+
+    /// <summary>The seed's net-conf.json, written at start when the lab has one.</summary>
+    private string NetConfPath => Path.Combine(RunDirectory, "net-conf.json");
+
+    /// <summary>The seed's cluster address.</summary>
+    public string SeedClusterAddress => $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}";
+
+    /// <summary>SIGKILLs the seed (a crash) and starts it again on the same data directory and
+    /// address, without waiting for it; returns when the new process runs. Its log goes to a new file.</summary>
+    public async Task KillAndRestartSeedAsync()
+    {
+        var seed = _seed ?? throw new InvalidOperationException("the seed is not running");
+        seed.Signal(PosixSignals.SigKill);
+        await seed.WaitForExitAsync(EndToEndConstants.ProcessStopTimeout);
+        await seed.DisposeAsync();
+        _seed = StartSeed(RepositoryLayout.SeedDll, $"seed-restart-{DateTime.UtcNow:HHmmss}.log");
     }
 
     private async Task EnsureHealthyAsync()
