@@ -30,6 +30,7 @@ public sealed record CheckResult(Check Check, bool Held, string Evidence, double
         Check.DriftReported => "D",
         Check.WritesResume => "W",
         Check.TunRestored => "T",
+        Check.UnreadyDuringFault => "U",
         _ => check.ToString(),
     };
 

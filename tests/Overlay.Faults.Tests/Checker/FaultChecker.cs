@@ -30,6 +30,7 @@ public static class FaultChecker
             History.Check.DriftReported => RowOutcomes.DriftReported(index),
             History.Check.WritesResume => RowOutcomes.WritesResume(index, replay),
             History.Check.TunRestored => RowOutcomes.TunRestored(index),
+            History.Check.UnreadyDuringFault => RowOutcomes.UnreadyDuringFault(index),
             _ => throw new ArgumentOutOfRangeException(nameof(history), check, "unknown check"),
         }).ToList();
 

@@ -61,8 +61,9 @@ public static class NoLeaseLost
             problems.Add($"(journal replay stopped early: {replay.Error})");
         }
 
+        var ends = replay.Events.Where(e => e.Event is LeaseEnded).Select(JournalReplay.Describe).ToList();
         return problems.Count == 0
-            ? CheckResult.Pass(Check.I2NoLeaseLost, $"{acknowledged.Count} acknowledged leases; every end justified ({replay.Events.Count(e => e.Event is LeaseEnded)} ends)")
+            ? CheckResult.Pass(Check.I2NoLeaseLost, $"{acknowledged.Count} acknowledged leases; every end justified ({(ends.Count == 0 ? "no ends" : string.Join(", ", ends))})")
             : CheckResult.Fail(Check.I2NoLeaseLost, string.Join("; ", problems.Take(4)) + (problems.Count > 4 ? $"; {problems.Count - 4} more" : string.Empty));
     }
 

@@ -122,6 +122,18 @@ public static class RowOutcomes
             : CheckResult.Pass(Check.DriftReported, $"{signal.Process} at t={signal.T:F1}s: {signal.Text}");
     }
 
+    /// <summary>U: some seed sample between the fault's start and its heal answers /health/ready with another status than 200.</summary>
+    public static CheckResult UnreadyDuringFault(HistoryIndex index)
+    {
+        var history = index.History;
+        var seeds = index.Members(ProcessKind.Seed).Select(s => s.Process).ToHashSet();
+        var during = history.Processes.Where(p => seeds.Contains(p.Process) && p.T >= history.FaultStart && p.T <= history.HealedAt).ToList();
+        var unready = during.FirstOrDefault(p => p.Ready == false);
+        return unready is not null
+            ? CheckResult.Pass(Check.UnreadyDuringFault, $"{unready.Process} not ready at t={unready.T:F1}s")
+            : CheckResult.Fail(Check.UnreadyDuringFault, $"every seed answered ready (or nothing) in all {during.Count} samples between t={history.FaultStart:F1}s and t={history.HealedAt:F1}s");
+    }
+
     /// <summary>T: within the TUN window every host whose node runs has overlay0 with an address again.</summary>
     public static CheckResult TunRestored(HistoryIndex index) =>
         index.Windowed(Check.TunRestored, index.History.Expect.TunWindow, tick =>

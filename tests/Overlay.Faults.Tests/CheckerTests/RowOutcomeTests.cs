@@ -87,4 +87,27 @@ public sealed class RowOutcomeTests
         Assert.True(resumed.Held, resumed.Evidence);
         Assert.Equal(5, resumed.Seconds!.Value, 3);
     }
+
+    [Fact]
+    public void Tun_restored_holds_and_is_violated()
+    {
+        var gone = Healthy().EditHost("h2", 15, 17, h => h with { Overlay0 = null });
+        var result = Run(Check.TunRestored, gone.Expecting(e => e with { TunWindow = 5 }));
+        Assert.True(result.Held, result.Evidence);
+        Assert.Equal(3, result.Seconds!.Value, 3);
+        var late = Run(Check.TunRestored, Healthy().EditHost("h2", 15, 25, h => h with { Overlay0 = null }).Expecting(e => e with { TunWindow = 5 }));
+        Assert.False(late.Held);
+        Assert.Contains("held only 11s after healing (window 5s)", late.Evidence);
+    }
+
+    [Fact]
+    public void Unready_during_fault_holds_and_is_violated()
+    {
+        var stillReady = Run(Check.UnreadyDuringFault, Healthy());
+        Assert.False(stillReady.Held);
+        Assert.Contains("every seed answered ready", stillReady.Evidence);
+        var unready = Run(Check.UnreadyDuringFault, Healthy().EditProcess("seed", 12, 13, p => p with { Ready = false }));
+        Assert.True(unready.Held, unready.Evidence);
+        Assert.Contains("seed not ready at t=12.0s", unready.Evidence);
+    }
 }

@@ -37,7 +37,9 @@ internal sealed class FaultLab : IAsyncDisposable
         Topology = new Topology("flt");
         RunDirectory = Path.Combine(Path.GetTempPath(), $"overlay-faults-{Topology.Prefix}");
         StartedAt = DateTimeOffset.UtcNow;
-        Postgres = options.Postgres ? new PrivatePostgres(Topology.Seed, Path.Combine(RunDirectory, "pg")) : null;
+        Postgres = !options.Postgres ? null
+            : options.PostgresOwnHost ? new PrivatePostgres(Topology.Db, Path.Combine(RunDirectory, "pg"), Topology.DbAddress)
+            : new PrivatePostgres(Topology.Seed, Path.Combine(RunDirectory, "pg"));
     }
 
     /// <summary>The matrix row.</summary>
@@ -131,6 +133,11 @@ internal sealed class FaultLab : IAsyncDisposable
         Directory.CreateDirectory(RunDirectory);
         _up = true;
         await Topology.UpAsync(Options.Hosts);
+        if (Options.PostgresOwnHost)
+        {
+            await Topology.DbAsync();
+        }
+
         if (Postgres is not null)
         {
             await Postgres.StartAsync();
@@ -296,6 +303,23 @@ internal sealed class FaultLab : IAsyncDisposable
         await IptablesAsync(ns, ["-D", "OUTPUT", "-o", "eth0", "-p", "tcp", .. verdict]);
     }
 
+    /// <summary>Partitions <paramref name="ns"/> from <paramref name="address"/>: packets to and from
+    /// it dropped (or, with <paramref name="reject"/>, TCP reset) in <paramref name="ns"/>, both directions.</summary>
+    public async Task PartitionAsync(string ns, string address, bool reject = false)
+    {
+        await IptablesAsync(ns, ["-I", "INPUT", "-s", address, .. Verdict(reject)]);
+        await IptablesAsync(ns, ["-I", "OUTPUT", "-d", address, .. Verdict(reject)]);
+    }
+
+    /// <summary>Undoes <see cref="PartitionAsync"/>.</summary>
+    public async Task HealPartitionAsync(string ns, string address, bool reject = false)
+    {
+        await IptablesAsync(ns, ["-D", "INPUT", "-s", address, .. Verdict(reject)]);
+        await IptablesAsync(ns, ["-D", "OUTPUT", "-d", address, .. Verdict(reject)]);
+    }
+
+    private static string[] Verdict(bool reject) => reject ? ["-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"] : ["-j", "DROP"];
+
     /// <summary>Isolates <paramref name="ns"/> completely on its underlay interface (both directions).</summary>
     public async Task IsolateAsync(string ns)
     {
@@ -417,7 +441,7 @@ internal sealed class FaultLab : IAsyncDisposable
         };
         if (Postgres is not null)
         {
-            arguments.AddRange(["--db-provider", "postgres", "--db", PrivatePostgres.ConnectionString]);
+            arguments.AddRange(["--db-provider", "postgres", "--db", Postgres.ConnectionString]);
         }
 
         if (Options.NetConf is not null)

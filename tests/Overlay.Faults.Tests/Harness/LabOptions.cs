@@ -19,6 +19,10 @@ public sealed record LabOptions
     /// <summary>Keep the registry in a private PostgreSQL (inside the seed's namespace) instead of SQLite.</summary>
     public bool Postgres { get; init; }
 
+    /// <summary>Run that PostgreSQL on a database host of its own (namespace db, 192.0.2.98)
+    /// instead of inside the seed's namespace, so the link between them can be cut.</summary>
+    public bool PostgresOwnHost { get; init; }
+
     /// <summary>A net-conf.json for the seed, or null for its embedded default (10.244.0.0/16, /24).</summary>
     public string? NetConf { get; init; }
 

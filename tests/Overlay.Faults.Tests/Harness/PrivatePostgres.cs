@@ -5,11 +5,12 @@ namespace Overlay.Faults.Tests.Harness;
 
 /// <summary>
 /// A PostgreSQL server of the row's own: initdb into the run directory, started with pg_ctl as the
-/// postgres user inside the seed's namespace on 127.0.0.1, so the machine's shared server (which
-/// other tests use) is never touched and a restart or stop here disturbs nobody else. Trust
-/// authentication: it is reachable only from inside that namespace.
+/// postgres user inside a namespace of the lab (the seed's, listening on 127.0.0.1, or a database
+/// host's of its own, listening also on <paramref name="address"/>), so the machine's shared
+/// server (which other tests use) is never touched and a restart, stop or partition here disturbs
+/// nobody else. Trust authentication: it is reachable only from inside the lab.
 /// </summary>
-internal sealed class PrivatePostgres(string ns, string directory)
+internal sealed class PrivatePostgres(string ns, string directory, string address = "127.0.0.1")
 {
     /// <summary>Its port inside the namespace (any free number: the namespace has nothing else).</summary>
     public const int Port = 55432;
@@ -17,7 +18,7 @@ internal sealed class PrivatePostgres(string ns, string directory)
     private string Data => Path.Combine(directory, "data");
 
     /// <summary>The Npgsql connection string the seed uses.</summary>
-    public static string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=overlay;Password=overlay;Database=postgres;Timeout=5;Command Timeout=10";
+    public string ConnectionString => $"Host={address};Port={Port};Username=overlay;Password=overlay;Database=postgres;Timeout=5;Command Timeout=10";
 
     /// <summary>True once <see cref="StartAsync"/> ran (so dispose knows to stop it).</summary>
     public bool Started { get; private set; }
@@ -40,6 +41,8 @@ internal sealed class PrivatePostgres(string ns, string directory)
         Directory.CreateDirectory(directory);
         (await CommandRunner.RunAsync("chown", ["-R", "postgres:postgres", directory])).EnsureSuccess();
         (await AsPostgres(null, Bin("initdb"), ["-D", Data, "-U", "overlay", "--auth=trust", "-E", "UTF8", "--no-sync"], TimeSpan.FromSeconds(120))).EnsureSuccess();
+        // initdb trusts loopback only; the seed reaches a database host over the lab's underlay.
+        await File.AppendAllTextAsync(Path.Combine(Data, "pg_hba.conf"), "host all all 192.0.2.0/24 trust\n");
         Started = true;
         await ServerStartAsync();
     }
@@ -57,7 +60,7 @@ internal sealed class PrivatePostgres(string ns, string directory)
 
     private async Task ServerStartAsync()
     {
-        string options = string.Create(CultureInfo.InvariantCulture, $"-p {Port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off");
+        string options = string.Create(CultureInfo.InvariantCulture, $"-p {Port} -k {directory} -c listen_addresses={(address == "127.0.0.1" ? address : "127.0.0.1," + address)} -c fsync=off");
         (await AsPostgres(ns, Bin("pg_ctl"), ["-D", Data, "-l", Path.Combine(directory, "postgres.log"), "-o", options, "-w", "-t", "60", "start"], TimeSpan.FromSeconds(90))).EnsureSuccess();
     }
 

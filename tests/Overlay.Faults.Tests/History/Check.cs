@@ -47,6 +47,9 @@ public enum Check
     /// <summary>W: the registry writes its journal again within the registry window after healing.</summary>
     WritesResume,
 
+    /// <summary>U: a seed reports not ready at some sample while the fault lasts.</summary>
+    UnreadyDuringFault,
+
     /// <summary>T: every host whose node runs has overlay0 with an address again within the TUN window after healing.</summary>
     TunRestored,
 }

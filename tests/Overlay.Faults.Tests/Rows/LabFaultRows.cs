@@ -180,4 +180,31 @@ public sealed class LabFaultRows(ITestOutputHelper output)
             run.Healed("(nothing to heal: the node must repair it)");
         },
         observeMin: TimeSpan.FromSeconds(12));
+
+    [FaultRow("F12", Tools = ["runuser", "psql"])]
+    [Trait("Fault", "F12")]
+    public Task F12_the_registry_host_cut_from_postgresql_for_30_seconds() => F12Async("F12", reject: false);
+
+    [FaultRow("F12b", Tools = ["runuser", "psql"])]
+    [Trait("Fault", "F12b")]
+    public Task F12b_the_registry_host_reset_by_postgresql_for_30_seconds() => F12Async("F12b", reject: true);
+
+    private Task F12Async(string row, bool reject) => FaultRun.RunAsync(
+        output,
+        row,
+        $"seed <-> PostgreSQL host {(reject ? "TCP reset" : "dropped")} for 30 s while nodes renew (TTL 20 s)",
+        new LabOptions { Postgres = true, PostgresOwnHost = true, LeaseTtl = TimeSpan.FromSeconds(20) },
+        new RowExpectations { Checks = [.. RowChecks.ControlPlane, Check.WritesResume, Check.UnreadyDuringFault] },
+        BothWays,
+        async run =>
+        {
+            string ns = run.Lab.Topology.Seed;
+            string db = Overlay.EndToEnd.Tests.Infrastructure.Topology.DbAddress;
+            run.FaultStart($"seed cut from {db}");
+            await run.Lab.PartitionAsync(ns, db, reject);
+            await FaultRun.HoldAsync(TimeSpan.FromSeconds(30));
+            await run.Lab.HealPartitionAsync(ns, db, reject);
+            run.Healed("rules removed");
+        },
+        observeMin: TimeSpan.FromSeconds(25));
 }
