@@ -10,6 +10,7 @@ public static class NoDuplicateSubnet
     {
         int length = index.History.Settings.SubnetLength;
         string? first = null;
+        double last = 0;
         int violatingTicks = 0;
         foreach (int tick in index.Ticks)
         {
@@ -24,6 +25,7 @@ public static class NoDuplicateSubnet
             }
 
             violatingTicks++;
+            last = clashes[0].Hosts[0].T;
             if (first is null)
             {
                 var (what, subnet, hosts) = clashes[0];
@@ -33,6 +35,6 @@ public static class NoDuplicateSubnet
 
         return first is null
             ? CheckResult.Pass(Check.I1NoDuplicateSubnet, $"no two live hosts on one subnet in {index.Ticks.Count} ticks")
-            : CheckResult.Fail(Check.I1NoDuplicateSubnet, $"{first}; {violatingTicks} ticks in all");
+            : CheckResult.Fail(Check.I1NoDuplicateSubnet, $"{first}; {violatingTicks} ticks in all, the last at t={last:F1}s");
     }
 }

@@ -21,7 +21,8 @@ public static class OneCluster
         {
             if (!sample.Running)
             {
-                return $"{sample.Process} is not running";
+                var exit = index.History.Events.LastOrDefault(e => e.Process == sample.Process && e.Kind == ProcessEventKind.Exited && e.T <= sample.T + 1);
+                return exit is null ? $"{sample.Process} is not running" : $"{sample.Process} is not running (exited with {exit.ExitCode} at t={exit.T:F1}s)";
             }
 
             if (sample.Members is null)

@@ -67,4 +67,13 @@ public sealed class HarnessPartsTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("2026-12-05 11:33:54.220 warn: Overlay.Seed.NetworkConfigurer[101] net-conf differs", true)]
+    [InlineData("2026-12-05 11:33:54.220 fail: Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService[103] Health check x Unhealthy", true)]
+    [InlineData("2026-12-05 11:33:54.220 warn: Akka.Actor.ActorSystem[0] [WARNING][...][akka.tcp://overlay@192.0.2.11:4054/user/node] lease lost, subnet changes", true)]
+    [InlineData("2026-12-05 11:33:54.220 warn: Akka.Actor.ActorSystem[0] [WARNING][...][remoting (akka://overlay)] Tried to associate with unreachable remote address", false)]
+    [InlineData("2026-12-05 11:33:54.220 warn: Akka.Actor.ActorSystem[0] [WARNING][...][akka.tcp://overlay@192.0.2.10:4053/user/lease-registry-proxy] ClusterSingletonProxy failed to find", false)]
+    [InlineData("2026-12-05 11:33:54.220 info: Overlay.Seed[1] overlay-seed starting", false)]
+    public void Loud_lines_are_warnings_of_the_project_not_of_akka_machinery(string line, bool loud) => Assert.Equal(loud, LoudLine.IsLoud(line));
 }

@@ -18,8 +18,6 @@ internal sealed class Recorder : IAsyncDisposable
     /// <summary>At most this many loud lines are kept per process (a not-ready node logs one per probe).</summary>
     public const int LoudLinesPerProcess = 200;
 
-    private static readonly string[] LoudMarkers = [" warn: ", " fail: ", " crit: "];
-
     private readonly FaultLab _lab;
     private readonly List<ProcessSample> _processes = [];
     private readonly List<HostSample> _hosts = [];
@@ -109,10 +107,7 @@ internal sealed class Recorder : IAsyncDisposable
             _lineOffsets[managed] = lines.Count;
             foreach (string line in lines.Skip(from))
             {
-                // Akka's own warnings (association errors while a peer is away) are noise, not a
-                // signal an operator could act on; the project's categories and health checks are.
-                if (LoudMarkers.Any(m => line.Contains(m, StringComparison.Ordinal)) && !line.Contains(": Akka.", StringComparison.Ordinal)
-                    && _loudCount.GetValueOrDefault(process.Info.Process) < LoudLinesPerProcess)
+                if (LoudLine.IsLoud(line) && _loudCount.GetValueOrDefault(process.Info.Process) < LoudLinesPerProcess)
                 {
                     _loudCount[process.Info.Process] = _loudCount.GetValueOrDefault(process.Info.Process) + 1;
                     _lab.Record(new ProcessEvent(_lab.Now, process.Info.Process, ProcessEventKind.Loud, line.Length > 400 ? line[..400] : line));
