@@ -100,6 +100,26 @@ public sealed class LabFaultRows(ITestOutputHelper output)
             run.Healed("rules removed");
         });
 
+    [FaultRow("F13")]
+    [Trait("Fault", "F13")]
+    public Task F13_a_node_drops_input_from_the_seed_only() => FaultRun.RunAsync(
+        output,
+        "F13",
+        "asymmetric: h2 drops every packet from the seed (INPUT only) for 30 s",
+        new LabOptions(),
+        new RowExpectations { Checks = RowChecks.ControlPlane },
+        BothWays,
+        async run =>
+        {
+            string ns = run.Lab.Topology.Host(2);
+            string seed = Overlay.EndToEnd.Tests.Infrastructure.Topology.SeedAddress;
+            run.FaultStart($"h2 INPUT DROP from {seed}");
+            await run.Lab.IptablesAsync(ns, "-I", "INPUT", "-s", seed, "-j", "DROP");
+            await FaultRun.HoldAsync(TimeSpan.FromSeconds(30));
+            await run.Lab.IptablesAsync(ns, "-D", "INPUT", "-s", seed, "-j", "DROP");
+            run.Healed("rule removed");
+        });
+
     [FaultRow("F14")]
     [Trait("Fault", "F14")]
     public Task F14_a_flapping_seed_for_a_minute() => FaultRun.RunAsync(
