@@ -16,6 +16,11 @@ const string usage = """
       snapshot-codec     [--leases 65536] [--repeat 3]
       remote-load        --seed akka.tcp://overlay@host:port --host <bind address> [--count 1000]
       view-transfer      [--leases 65536] [--runs 3]   (a fresh node receiving the whole lease view)
+      scale              [--nodes 1000] [--processes 4] [--grants 50] [--restarts 200] [--logs DIR]
+                         (simulated nodes in member processes; issue 14 item 3)
+      scale-member       --seed <address> --first <index> --count <n>   (internal, line protocol)
+      membership         [--sizes 10,25,50,100] [--processes 4] [--logs DIR]   (issue 14 item 4)
+      membership-member  --seed <address> --count <n>   (internal, line protocol)
     """;
 
 // Akka falls back to its console logger while a host shuts down; keep stdout for the JSON only.
@@ -103,6 +108,45 @@ try
             var runs = options.Int("runs", 3);
             options.RejectUnknown();
             result = await ViewTransferBench.RunAsync(leases, runs);
+            break;
+        }
+        case "scale":
+        {
+            var nodes = options.Int("nodes", BenchConstants.DefaultScaleNodes);
+            var processes = options.Int("processes", BenchConstants.DefaultScaleProcesses);
+            var grants = options.Int("grants", BenchConstants.DefaultScaleGrants);
+            var restarts = options.Int("restarts", BenchConstants.DefaultScaleRestarts);
+            var logs = options.String("logs", Path.Combine(Path.GetTempPath(), "overlay-bench-scale-logs"))!;
+            options.RejectUnknown();
+            if (restarts > nodes || nodes > 65_536 || processes > nodes)
+                throw new ArgumentException($"--nodes {nodes}, --processes {processes}, --restarts {restarts}: need processes <= nodes <= 65536 and restarts <= nodes");
+            result = await ScaleBench.RunAsync(nodes, processes, grants, restarts, logs);
+            break;
+        }
+        case "scale-member":
+        {
+            var seed = options.String("seed") ?? throw new ArgumentException("--seed is required");
+            var first = options.String("first") is { } f ? int.Parse(f, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            var count = options.Int("count", 1);
+            options.RejectUnknown();
+            result = await ScaleMemberCommand.RunAsync(seed, first, count, stdout);
+            break;
+        }
+        case "membership":
+        {
+            var sizes = MembershipBench.ParseSizes(options.String("sizes", BenchConstants.DefaultMembershipSizes)!);
+            var processes = options.Int("processes", BenchConstants.DefaultMembershipProcesses);
+            var logs = options.String("logs", Path.Combine(Path.GetTempPath(), "overlay-bench-membership-logs"))!;
+            options.RejectUnknown();
+            result = await MembershipBench.RunAsync(sizes, processes, logs);
+            break;
+        }
+        case "membership-member":
+        {
+            var seed = options.String("seed") ?? throw new ArgumentException("--seed is required");
+            var count = options.Int("count", 1);
+            options.RejectUnknown();
+            result = await MembershipMemberCommand.RunAsync(seed, count, stdout);
             break;
         }
         default:
