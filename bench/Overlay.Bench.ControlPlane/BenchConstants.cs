@@ -79,4 +79,18 @@ public static class BenchConstants
 
     /// <summary>Member processes the membership bench spreads its actor systems over.</summary>
     public const int DefaultMembershipProcesses = 4;
+
+    /// <summary>Simulated nodes a scale member process starts at a time (each batch leased before the
+    /// next): every grant makes every running node reconcile its whole view, so an unpaced start of
+    /// N nodes is a burst of N^2 reconciles on this machine's cores.</summary>
+    public const int ScaleStartBatch = 50;
+
+    /// <summary>
+    /// The scale bench's only change to the overlay's cluster configuration: a failure-detector pause
+    /// of 30 s instead of 3 s. The bench packs the control-plane work of N hosts onto this machine's
+    /// two cores (shared with other builds), so heartbeats of its few member processes wait behind
+    /// minutes of CPU that real hosts would each spend on their own core; with 3 s the split-brain
+    /// resolver downed the whole bench cluster during the start of 1,000 nodes at load average 25.
+    /// </summary>
+    public const string ScaleHocon = "akka.cluster.failure-detector.acceptable-heartbeat-pause = 30s";
 }

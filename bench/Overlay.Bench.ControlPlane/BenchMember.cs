@@ -42,9 +42,10 @@ public sealed class BenchMember : IAsyncDisposable
     public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
     /// <summary>Starts a member on <paramref name="host"/> (port 0: a free one) and joins
-    /// <paramref name="join"/> (an address), or itself when null.</summary>
+    /// <paramref name="join"/> (an address), or itself when null. <paramref name="hocon"/>, when given,
+    /// overrides the overlay's cluster configuration (the scale bench's failure-detector pause).</summary>
     public static async Task<BenchMember> StartAsync(StorageSettings? storage, RegistrySettings? registry,
-        string? join, string host = "127.0.0.1")
+        string? join, string host = "127.0.0.1", string? hocon = null)
     {
         var roles = storage is null ? new[] { ClusterRoles.Node } : new[] { ClusterRoles.Seed, ClusterRoles.Registry };
         var cluster = new ClusterSettings(host, 0, [], roles, BindHost: host);
@@ -55,6 +56,8 @@ public sealed class BenchMember : IAsyncDisposable
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, _) =>
         {
             akka.WithOverlayCluster(cluster);
+            if (hocon is not null)
+                akka.AddHocon(hocon, HoconAddMode.Prepend); // ahead of the overlay's own file: it wins
             if (storage is not null)
                 akka.WithLeaseRegistry(registry ?? RegistrySettings.Default, storage);
             else

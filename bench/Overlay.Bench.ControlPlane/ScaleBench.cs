@@ -40,7 +40,7 @@ public static class ScaleBench
         };
         try
         {
-            await using var seed = await BenchMember.StartAsync(storage, settings, null);
+            await using var seed = await BenchMember.StartAsync(storage, settings, null, hocon: BenchConstants.ScaleHocon);
             var configured = await seed.AskRegistryAsync(new ConfigureNetwork(NetworkConfigParser.Parse(BenchConstants.WideNetConf)));
             if (configured is not NetworkConfigured)
                 throw new InvalidOperationException($"configuring {BenchConstants.WideNetConf} failed: {configured}");

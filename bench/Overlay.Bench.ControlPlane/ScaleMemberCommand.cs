@@ -30,11 +30,16 @@ public static class ScaleMemberCommand
     /// <summary>Runs the member until "quit" or end of input.</summary>
     public static async Task<JsonObject> RunAsync(string seed, int first, int count, TextWriter output)
     {
-        await using var member = await BenchMember.StartAsync(null, null, seed);
+        await using var member = await BenchMember.StartAsync(null, null, seed, hocon: BenchConstants.ScaleHocon);
         var nodes = new SimNode[count];
-        for (var i = 0; i < count; i++)
-            nodes[i] = Start(member, first + i);
-        await WaitAsync(() => nodes.All(n => n.Dataplane.StartedAt != 0), BenchConstants.ScaleStepDeadline, "every node holding a lease");
+        for (var batch = 0; batch < count; batch += BenchConstants.ScaleStartBatch)
+        {
+            var end = Math.Min(count, batch + BenchConstants.ScaleStartBatch);
+            for (var i = batch; i < end; i++)
+                nodes[i] = Start(member, first + i);
+            await WaitAsync(() => nodes.Skip(batch).Take(end - batch).All(n => n.Dataplane.StartedAt != 0), BenchConstants.ScaleStepDeadline,
+                $"nodes {first + batch}..{first + end - 1} holding a lease");
+        }
         Reply(output, "up");
 
         while (await Console.In.ReadLineAsync() is { } line)
