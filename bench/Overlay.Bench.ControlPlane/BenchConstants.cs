@@ -65,6 +65,10 @@ public static class BenchConstants
     /// <summary>Idle window over which seed and member CPU and bytes are measured.</summary>
     public static readonly TimeSpan ScaleIdleWindow = TimeSpan.FromSeconds(10);
 
+    /// <summary>Pause between convergence and the idle window (the subscribers' settle probes run 3 s
+    /// after their first view; the first 1,000-node run measured start-up traffic as "idle" without it).</summary>
+    public static readonly TimeSpan ScaleSettle = TimeSpan.FromSeconds(15);
+
     /// <summary>Upper bound for one scale-bench step (all nodes up, converged, restarted).</summary>
     public static readonly TimeSpan ScaleStepDeadline = TimeSpan.FromMinutes(8);
 

@@ -61,4 +61,15 @@ public static class ScaleAggregation
         }
         return parts;
     }
+
+    /// <summary>Grants the scale bench measures at most: one /24 of 10.255.0.0/16 each.</summary>
+    public const int MaxPeerGrants = 256;
+
+    /// <summary>The subnet the <paramref name="index"/>-th measured grant asks for: 10.255.index.0/24,
+    /// far above the allocator's picks for the simulated nodes (from 10.0.0.0 up), so every member
+    /// process knows in advance which subnets to time.</summary>
+    public static Overlay.Actors.Addressing.Ipv4Subnet PeerSubnet(int index) =>
+        index is < 0 or >= MaxPeerGrants
+            ? throw new ArgumentOutOfRangeException(nameof(index), index, $"peer grant index must be in 0..{MaxPeerGrants - 1}")
+            : Overlay.Actors.Addressing.Ipv4Subnet.Parse($"10.255.{index}.0/24");
 }

@@ -22,7 +22,7 @@ namespace Overlay.Bench.ControlPlane;
 public static class ScaleBench
 {
     /// <summary>Runs it and returns the JSON result.</summary>
-    public static async Task<JsonObject> RunAsync(int nodes, int processes, int grants, int restarts, string logDir)
+    public static async Task<JsonObject> RunAsync(int nodes, int full, int processes, int grants, int restarts, string logDir)
     {
         Directory.CreateDirectory(logDir);
         var dir = Path.Combine(Path.GetTempPath(), "overlay-bench-scale-" + Guid.NewGuid().ToString("N"));
@@ -35,6 +35,8 @@ public static class ScaleBench
             ["path"] = "seed = this process (registry, SQLite); simulated nodes = real NodeActors over a recording data path " +
                        "in member processes on 127.0.0.1 (real remoting, cluster pub-sub)",
             ["nodes"] = nodes,
+            ["full_nodes"] = full,
+            ["subscriber_nodes"] = nodes - full,
             ["member_processes"] = processes,
             ["loadavg_start"] = LoadAverage(),
         };
@@ -48,10 +50,15 @@ public static class ScaleBench
             // ---- start-up: every simulated node acquires and learns every other's route
             var watch = Stopwatch.StartNew();
             var parts = ScaleAggregation.Split(nodes, processes);
+            var fullParts = ScaleAggregation.Split(full, processes);
             for (var p = 0; p < processes; p++)
                 children.Add(BenchChild.Start($"member-{p}", Path.Combine(logDir, $"scale-member-{p}.log"), "scale-member",
-                    "--seed", seed.Address.ToString(), "--first", Invariant(parts[p].First), "--count", Invariant(parts[p].Count)));
+                    "--seed", seed.Address.ToString(), "--first", Invariant(parts[p].First), "--count", Invariant(parts[p].Count),
+                    "--full", Invariant(Math.Min(fullParts[p].Count, parts[p].Count))));
             await Task.WhenAll(children.Select(c => c.AskAsync(null, BenchConstants.ScaleStepDeadline)));
+            Progress($"{nodes - full} subscriber-only nodes leased and subscribed after {watch.Elapsed.TotalSeconds:F1}s");
+            // Full NodeActors last: every grant makes every running NodeActor reconcile its view.
+            await AllAsync(children, "start-full", BenchConstants.ScaleStepDeadline);
             var up = watch.Elapsed;
             Progress($"{nodes} nodes hold leases after {up.TotalSeconds:F1}s");
             await AllAsync(children, $"converge {Invariant(nodes)}", BenchConstants.ScaleStepDeadline);
@@ -65,7 +72,9 @@ public static class ScaleBench
                 ["member_rss_mb"] = new JsonArray(children.Select(c => (JsonNode)Mb(ProcStat.Read(c.Pid).RssBytes)).ToArray()),
             };
 
-            // ---- idle: seed and members with every node converged
+            // ---- idle: seed and members with every node converged, after the subscribers' settle
+            // probes (3 s after their first view) and late piece transfers are over
+            await Task.Delay(BenchConstants.ScaleSettle);
             var idle = await WindowAsync(self, children, BenchConstants.ScaleIdleWindow, () => Task.CompletedTask);
             result["idle"] = idle.Json();
             Progress($"idle: seed {idle.SeedCpuPerS:P1} CPU, sends {idle.SeedSentPerS:F0} B/s; members {idle.MemberCpuPerS:P1} CPU, receive {idle.MemberReceivedPerS:F0} B/s");
@@ -77,7 +86,7 @@ public static class ScaleBench
             {
                 for (var k = 0; k < total; k++)
                 {
-                    var reply = await seed.AskRegistryAsync(FakeHolder.Request("scale-peer", k));
+                    var reply = await seed.AskRegistryAsync(FakeHolder.Request("scale-peer", k) with { RequestedSubnet = ScaleAggregation.PeerSubnet(k) });
                     var at = Stopwatch.GetTimestamp();
                     if (reply is not LeaseAcquired acquired)
                         throw new InvalidOperationException($"scale: acquire {k} failed: {reply}");
@@ -102,7 +111,7 @@ public static class ScaleBench
                 perNode.AddRange(sample.PerNodeMs);
             }
             var leased = nodes + total;
-            var granted = new LeaseGranted(((LeaseAcquired)await seed.AskRegistryAsync(FakeHolder.Request("scale-peer", 0))).Lease);
+            var granted = new LeaseGranted(((LeaseAcquired)await seed.AskRegistryAsync(FakeHolder.Request("scale-peer", 0) with { RequestedSubnet = ScaleAggregation.PeerSubnet(0) })).Lease);
             var eventBytes = seed.System.Serialization.FindSerializerFor(granted).ToBinary(granted).Length;
             result["grant_to_route"] = new JsonObject
             {
@@ -133,7 +142,7 @@ public static class ScaleBench
 
             // ---- restarts: stop N simulated nodes at once, start fresh ones with the same names
             var before = await JournalEventsAsync(storage);
-            var split = ScaleAggregation.Split(restarts, processes);
+            var split = ScaleAggregation.Split(restarts, processes); // never more per process than its full nodes (checked there)
             var restartWatch = Stopwatch.StartNew();
             var answers = await Task.WhenAll(children.Select((c, p) =>
                 c.AskAsync($"restart {Invariant(split[p].Count)}", BenchConstants.ScaleStepDeadline)));

@@ -17,9 +17,10 @@ namespace Overlay.Bench.ControlPlane;
 /// address, which the registry allows: it refuses two live members with one name or IP, and every
 /// simulated node has its own of both.
 ///
-/// Line protocol: it prints "up" once every node holds a lease, then answers one line per command
-/// read from stdin: "converge N" (every node routes to N-1 others), "wait SUBNET" (every node routes
-/// to SUBNET), "report S1,S2,.." (JSON: per subnet, each node's install timestamp, 0 = none),
+/// Line protocol: it prints "up" once every subscriber-only node holds a lease and subscribes, then
+/// answers one line per command read from stdin: "start-full" (start the full NodeActors, in
+/// batches), "converge N" (every node routes to N-1 others / holds a view of N), "wait SUBNET"
+/// (every node routes to SUBNET), "report S1,S2,.." (JSON: per subnet, each node's install timestamp, 0 = none),
 /// "restart K" (stop K nodes, start fresh ones with the same names; JSON: acquire ms each),
 /// "fresh N" (a new subscriber until it holds N leases; ms), "quit". Errors answer "err TEXT".
 /// </summary>
@@ -27,18 +28,35 @@ public static class ScaleMemberCommand
 {
     private sealed record SimNode(NodeIdentity Identity, ScaleDataplane Dataplane, IActorRef Actor);
 
-    /// <summary>Runs the member until "quit" or end of input.</summary>
-    public static async Task<JsonObject> RunAsync(string seed, int first, int count, TextWriter output)
+    /// <summary>Runs the member until "quit" or end of input: <paramref name="count"/> simulated
+    /// nodes from index <paramref name="first"/>, the first <paramref name="full"/> of them full
+    /// NodeActors (started on "start-full"), the rest <see cref="SubscriberNode"/>s (started at once).</summary>
+    public static async Task<JsonObject> RunAsync(string seed, int first, int count, int full, TextWriter output)
     {
         await using var member = await BenchMember.StartAsync(null, null, seed, hocon: BenchConstants.ScaleHocon);
-        var nodes = new SimNode[count];
-        for (var batch = 0; batch < count; batch += BenchConstants.ScaleStartBatch)
+        var nodes = new SimNode?[full];
+        var subscribers = new SubscriberNode[count - full];
+        using (var gate = new SemaphoreSlim(BenchConstants.DefaultConcurrency))
         {
-            var end = Math.Min(count, batch + BenchConstants.ScaleStartBatch);
-            for (var i = batch; i < end; i++)
-                nodes[i] = Start(member, first + i);
-            await WaitAsync(() => nodes.Skip(batch).Take(end - batch).All(n => n.Dataplane.StartedAt != 0), BenchConstants.ScaleStepDeadline,
-                $"nodes {first + batch}..{first + end - 1} holding a lease");
+            await Task.WhenAll(subscribers.Select(async (_, k) =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    var index = first + full + k;
+                    var reply = await member.AskRegistryAsync(new AcquireLease($"scale-node-{index}", ScaleAggregation.NodeAddress(index),
+                        8285, null, ""));
+                    if (reply is not LeaseAcquired)
+                        throw new InvalidOperationException($"acquire for scale-node-{index} failed: {reply}");
+                    var node = new SubscriberNode { StartedAt = Stopwatch.GetTimestamp() };
+                    node.Subscribe(member.System, member.Registry);
+                    subscribers[k] = node;
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
         }
         Reply(output, "up");
 
@@ -50,16 +68,27 @@ public static class ScaleMemberCommand
             {
                 switch (parts[0])
                 {
+                    case "start-full":
+                        for (var batch = 0; batch < full; batch += BenchConstants.ScaleStartBatch)
+                        {
+                            var end = Math.Min(full, batch + BenchConstants.ScaleStartBatch);
+                            for (var i = batch; i < end; i++)
+                                nodes[i] = Start(member, first + i);
+                            await WaitAsync(() => nodes.Skip(batch).Take(end - batch).All(n => n!.Dataplane.StartedAt != 0),
+                                BenchConstants.ScaleStepDeadline, $"nodes {first + batch}..{first + end - 1} holding a lease");
+                        }
+                        Reply(output, "ok");
+                        break;
                     case "converge":
-                        var peers = int.Parse(arg) - 1;
-                        await WaitAsync(() => nodes.All(n => n.Dataplane.RouteCount >= peers), BenchConstants.ScaleStepDeadline,
-                            $"every node routing to {peers} peers");
+                        var total = int.Parse(arg);
+                        await WaitAsync(() => nodes.All(n => n!.Dataplane.RouteCount >= total - 1) && subscribers.All(n => n.ViewCount >= total),
+                            BenchConstants.ScaleStepDeadline, $"every node routing to {total - 1} peers");
                         Reply(output, "ok");
                         break;
                     case "wait":
                         var subnet = Ipv4Subnet.Parse(arg);
-                        await WaitAsync(() => nodes.All(n => n.Dataplane.InstalledAt(subnet) != 0), BenchConstants.RouteDeadline,
-                            $"route {subnet} on every node");
+                        await WaitAsync(() => nodes.All(n => n!.Dataplane.InstalledAt(subnet) != 0) && subscribers.All(n => n.SeenAt(subnet) != 0),
+                            BenchConstants.RouteDeadline, $"route {subnet} on every node");
                         Reply(output, "ok");
                         break;
                     case "report":
@@ -67,20 +96,23 @@ public static class ScaleMemberCommand
                         foreach (var s in arg.Split(',', StringSplitOptions.RemoveEmptyEntries))
                         {
                             var parsed = Ipv4Subnet.Parse(s);
-                            report[s] = new JsonArray(nodes.Select(n => (JsonNode)n.Dataplane.InstalledAt(parsed)).ToArray());
+                            report[s] = new JsonArray(nodes.Select(n => n!.Dataplane.InstalledAt(parsed))
+                                .Concat(subscribers.Select(n => n.SeenAt(parsed))).Select(t => (JsonNode)t).ToArray());
                         }
                         Reply(output, report.ToJsonString());
                         break;
                     case "restart":
                         var restarted = int.Parse(arg);
-                        await Task.WhenAll(nodes.Take(restarted).Select(n => n.Actor.GracefulStop(BenchConstants.AskTimeout)));
+                        if (restarted > full)
+                            throw new ArgumentException($"restart {restarted}: this process runs only {full} full nodes");
+                        await Task.WhenAll(nodes.Take(restarted).Select(n => n!.Actor.GracefulStop(BenchConstants.AskTimeout)));
                         var t0 = Stopwatch.GetTimestamp();
                         for (var i = 0; i < restarted; i++)
                             nodes[i] = Start(member, first + i);
-                        await WaitAsync(() => nodes.Take(restarted).All(n => n.Dataplane.StartedAt != 0), BenchConstants.ScaleStepDeadline,
+                        await WaitAsync(() => nodes.Take(restarted).All(n => n!.Dataplane.StartedAt != 0), BenchConstants.ScaleStepDeadline,
                             $"{restarted} restarted nodes holding a lease");
                         Reply(output, new JsonArray(nodes.Take(restarted)
-                            .Select(n => (JsonNode)ScaleAggregation.Ms(t0, n.Dataplane.StartedAt, Stopwatch.Frequency)).ToArray()).ToJsonString());
+                            .Select(n => (JsonNode)ScaleAggregation.Ms(t0, n!.Dataplane.StartedAt, Stopwatch.Frequency)).ToArray()).ToJsonString());
                         break;
                     case "fresh":
                         var expected = int.Parse(arg);
