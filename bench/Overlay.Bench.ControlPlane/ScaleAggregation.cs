@@ -71,5 +71,8 @@ public static class ScaleAggregation
     public static Overlay.Actors.Addressing.Ipv4Subnet PeerSubnet(int index) =>
         index is < 0 or >= MaxPeerGrants
             ? throw new ArgumentOutOfRangeException(nameof(index), index, $"peer grant index must be in 0..{MaxPeerGrants - 1}")
-            : Overlay.Actors.Addressing.Ipv4Subnet.Parse($"10.255.{index}.0/24");
+            : PeerSubnets[index];
+
+    private static readonly Overlay.Actors.Addressing.Ipv4Subnet[] PeerSubnets =
+        Enumerable.Range(0, MaxPeerGrants).Select(i => Overlay.Actors.Addressing.Ipv4Subnet.Parse($"10.255.{i}.0/24")).ToArray();
 }

@@ -58,4 +58,12 @@ public sealed class ScaleAggregationTests
         Assert.Equal(5, ScaleAggregation.PerSecond(10, 60, 10));
         Assert.Throws<ArgumentOutOfRangeException>(() => ScaleAggregation.PerSecond(0, 1, 0));
     }
+
+    [Fact]
+    public void Measured_grants_ask_for_known_subnets_outside_the_nodes_range()
+    {
+        Assert.Equal("10.255.0.0/24", ScaleAggregation.PeerSubnet(0).ToString());
+        Assert.Equal("10.255.255.0/24", ScaleAggregation.PeerSubnet(255).ToString());
+        Assert.Throws<ArgumentOutOfRangeException>(() => ScaleAggregation.PeerSubnet(ScaleAggregation.MaxPeerGrants));
+    }
 }
