@@ -84,6 +84,11 @@ public static class BenchConstants
     /// <summary>Member processes the membership bench spreads its actor systems over.</summary>
     public const int DefaultMembershipProcesses = 4;
 
+    /// <summary>Acquires in flight per member process while its subscriber-only nodes start. Each one
+    /// is retried (a re-sent acquire is persisted again) until the step deadline: in the first
+    /// 5,000-node run an acquire waited over 60 s behind the registry's piece transfers.</summary>
+    public const int ScaleAcquireConcurrency = 8;
+
     /// <summary>Simulated nodes a scale member process starts at a time (each batch leased before the
     /// next): every grant makes every running node reconcile its whole view, so an unpaced start of
     /// N nodes is a burst of N^2 reconciles on this machine's cores.</summary>

@@ -74,10 +74,11 @@ public sealed class BenchMember : IAsyncDisposable
     }
 
     /// <summary>Asks the registry, retrying while the singleton is not reachable yet (the proxy
-    /// buffers, but an ask may time out while the singleton starts).</summary>
-    public async Task<object> AskRegistryAsync(ILeaseRegistryCommand command)
+    /// buffers, but an ask may time out while the singleton starts), for up to <paramref name="patience"/>
+    /// (default <see cref="BenchConstants.FormTimeout"/>).</summary>
+    public async Task<object> AskRegistryAsync(ILeaseRegistryCommand command, TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow + BenchConstants.FormTimeout;
+        var deadline = DateTime.UtcNow + (patience ?? BenchConstants.FormTimeout);
         while (true)
         {
             try

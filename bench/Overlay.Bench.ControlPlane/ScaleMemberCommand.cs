@@ -36,7 +36,7 @@ public static class ScaleMemberCommand
         await using var member = await BenchMember.StartAsync(null, null, seed, hocon: BenchConstants.ScaleHocon);
         var nodes = new SimNode?[full];
         var subscribers = new SubscriberNode[count - full];
-        using (var gate = new SemaphoreSlim(BenchConstants.DefaultConcurrency))
+        using (var gate = new SemaphoreSlim(BenchConstants.ScaleAcquireConcurrency))
         {
             await Task.WhenAll(subscribers.Select(async (_, k) =>
             {
@@ -45,7 +45,7 @@ public static class ScaleMemberCommand
                 {
                     var index = first + full + k;
                     var reply = await member.AskRegistryAsync(new AcquireLease($"scale-node-{index}", ScaleAggregation.NodeAddress(index),
-                        8285, null, ""));
+                        8285, null, ""), BenchConstants.ScaleStepDeadline);
                     if (reply is not LeaseAcquired)
                         throw new InvalidOperationException($"acquire for scale-node-{index} failed: {reply}");
                     var node = new SubscriberNode { StartedAt = Stopwatch.GetTimestamp() };
