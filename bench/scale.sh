@@ -48,7 +48,7 @@ dotnet build "$PROJECT" -c Release --nologo -v quiet >/dev/null
 if (( SCALE )); then
     for n in ${NODES//,/ }; do
         full=${FULL:-$(( n <= 1000 ? n : 200 ))}
-        log "scale: $n simulated nodes ($full full) over $PROCESSES member processes (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+        log "$n simulated nodes ($full full) over $PROCESSES member processes (load average $(cut -d' ' -f1-3 /proc/loadavg))"
         dotnet "$DLL" scale --nodes "$n" --full-nodes "$full" --processes "$PROCESSES" --grants "$GRANTS" --restarts "$RESTARTS" \
             --logs "$OUT_DIR/logs-$n" > "$OUT_DIR/scale-$n.json" 2> "$OUT_DIR/scale-$n.log" \
             || { tail -n 20 "$OUT_DIR/scale-$n.log" >&2; log "scale $n failed (log: $OUT_DIR/scale-$n.log)"; exit 1; }
