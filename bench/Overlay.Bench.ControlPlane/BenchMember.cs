@@ -42,9 +42,10 @@ public sealed class BenchMember : IAsyncDisposable
     public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
     /// <summary>Starts a member on <paramref name="host"/> (port 0: a free one) and joins
-    /// <paramref name="join"/> (an address), or itself when null.</summary>
+    /// <paramref name="join"/> (an address), or itself when null. <paramref name="hocon"/>, when given,
+    /// overrides the overlay's cluster configuration (the scale bench's failure-detector pause).</summary>
     public static async Task<BenchMember> StartAsync(StorageSettings? storage, RegistrySettings? registry,
-        string? join, string host = "127.0.0.1", Overlay.Hosting.Cluster.Tls.ClusterTls? tls = null)
+        string? join, string host = "127.0.0.1", Overlay.Hosting.Cluster.Tls.ClusterTls? tls = null, string? hocon = null)
     {
         var roles = storage is null ? new[] { ClusterRoles.Node } : new[] { ClusterRoles.Seed, ClusterRoles.Registry };
         var cluster = new ClusterSettings(host, 0, [], roles, BindHost: host, Tls: tls);
@@ -55,6 +56,8 @@ public sealed class BenchMember : IAsyncDisposable
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, _) =>
         {
             akka.WithOverlayCluster(cluster);
+            if (hocon is not null)
+                akka.AddHocon(hocon, HoconAddMode.Prepend); // ahead of the overlay's own file: it wins
             if (storage is not null)
                 akka.WithLeaseRegistry(registry ?? RegistrySettings.Default, storage);
             else
@@ -71,10 +74,11 @@ public sealed class BenchMember : IAsyncDisposable
     }
 
     /// <summary>Asks the registry, retrying while the singleton is not reachable yet (the proxy
-    /// buffers, but an ask may time out while the singleton starts).</summary>
-    public async Task<object> AskRegistryAsync(ILeaseRegistryCommand command)
+    /// buffers, but an ask may time out while the singleton starts), for up to <paramref name="patience"/>
+    /// (default <see cref="BenchConstants.FormTimeout"/>).</summary>
+    public async Task<object> AskRegistryAsync(ILeaseRegistryCommand command, TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow + BenchConstants.FormTimeout;
+        var deadline = DateTime.UtcNow + (patience ?? BenchConstants.FormTimeout);
         while (true)
         {
             try

@@ -17,6 +17,11 @@ const string usage = """
       remote-load        --seed akka.ssl.tcp://overlay@host:port --host <bind address> [--count 1000]
                          [--tls-cert F --tls-key F --tls-ca F] (a seed with mutual TLS)
       view-transfer      [--leases 65536] [--runs 3]   (a fresh node receiving the whole lease view)
+      scale              [--nodes 1000] [--full-nodes <nodes>] [--processes 4] [--grants 50] [--restarts 200] [--logs DIR]
+                         (simulated nodes in member processes; issue 14 item 3)
+      scale-member       --seed <address> --first <index> --count <n> --full <k>   (internal, line protocol)
+      membership         [--sizes 10,25,50,100] [--processes 4] [--logs DIR]   (issue 14 item 4)
+      membership-member  --seed <address> --count <n>   (internal, line protocol)
     """;
 
 // Akka falls back to its console logger while a host shuts down; keep stdout for the JSON only.
@@ -114,6 +119,50 @@ try
             var runs = options.Int("runs", 3);
             options.RejectUnknown();
             result = await ViewTransferBench.RunAsync(leases, runs);
+            break;
+        }
+        case "scale":
+        {
+            var nodes = options.Int("nodes", BenchConstants.DefaultScaleNodes);
+            var processes = options.Int("processes", BenchConstants.DefaultScaleProcesses);
+            var grants = options.Int("grants", BenchConstants.DefaultScaleGrants);
+            var restarts = options.Int("restarts", BenchConstants.DefaultScaleRestarts);
+            var full = options.Int("full-nodes", nodes);
+            var logs = options.String("logs", Path.Combine(Path.GetTempPath(), "overlay-bench-scale-logs"))!;
+            options.RejectUnknown();
+            if (restarts > full || full > nodes || nodes > 65_536 || processes > full)
+                throw new ArgumentException($"--nodes {nodes}, --full-nodes {full}, --processes {processes}, --restarts {restarts}: " +
+                                            "need processes <= full-nodes <= nodes <= 65536 and restarts <= full-nodes");
+            if (grants + BenchConstants.ScaleWarmup > ScaleAggregation.MaxPeerGrants)
+                throw new ArgumentException($"--grants {grants}: at most {ScaleAggregation.MaxPeerGrants - BenchConstants.ScaleWarmup}");
+            result = await ScaleBench.RunAsync(nodes, full, processes, grants, restarts, logs);
+            break;
+        }
+        case "scale-member":
+        {
+            var seed = options.String("seed") ?? throw new ArgumentException("--seed is required");
+            var first = options.String("first") is { } f ? int.Parse(f, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            var count = options.Int("count", 1);
+            var full = options.String("full") is { } k ? int.Parse(k, System.Globalization.CultureInfo.InvariantCulture) : count;
+            options.RejectUnknown();
+            result = await ScaleMemberCommand.RunAsync(seed, first, count, full, stdout);
+            break;
+        }
+        case "membership":
+        {
+            var sizes = MembershipBench.ParseSizes(options.String("sizes", BenchConstants.DefaultMembershipSizes)!);
+            var processes = options.Int("processes", BenchConstants.DefaultMembershipProcesses);
+            var logs = options.String("logs", Path.Combine(Path.GetTempPath(), "overlay-bench-membership-logs"))!;
+            options.RejectUnknown();
+            result = await MembershipBench.RunAsync(sizes, processes, logs);
+            break;
+        }
+        case "membership-member":
+        {
+            var seed = options.String("seed") ?? throw new ArgumentException("--seed is required");
+            var count = options.Int("count", 1);
+            options.RejectUnknown();
+            result = await MembershipMemberCommand.RunAsync(seed, count, stdout);
             break;
         }
         default:
