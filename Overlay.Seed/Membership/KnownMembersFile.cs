@@ -22,8 +22,8 @@ public static class KnownMembersFile
     public static string PathIn(string dataDir) => Path.Combine(dataDir, SeedConstants.KnownMembersFileName);
 
     /// <summary>The addresses in <paramref name="path"/>; empty when the file does not exist.
-    /// Lines that are blank, comments, or not akka.tcp addresses are skipped (a hand-edited file
-    /// cannot stop the seed from starting).</summary>
+    /// Lines that are blank, comments, or not akka.tcp:// or akka.ssl.tcp:// addresses are skipped (a
+    /// hand-edited file cannot stop the seed from starting).</summary>
     public static IReadOnlyList<string> Read(string path) => ReadContents(path).Addresses;
 
     /// <summary>The addresses and whether the seed left gracefully; empty when the file does not exist.</summary>
@@ -33,7 +33,8 @@ public static class KnownMembersFile
             return new Contents([], false);
         var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
         return new Contents(
-            lines.Where(l => l.StartsWith("akka.tcp://", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList(),
+            lines.Where(l => l.StartsWith("akka.tcp://", StringComparison.Ordinal) || l.StartsWith("akka.ssl.tcp://", StringComparison.Ordinal))
+                .Distinct(StringComparer.Ordinal).ToList(),
             lines.Contains(LeftMarker));
     }
 
