@@ -100,6 +100,14 @@ public sealed class ClusterSecurityTests(OverlayLabFixture lab, ITestOutputHelpe
 
     private async Task<(int Members, string Leases)> SnapshotAsync()
     {
+        // A process another test of this lab started from the attacker's namespace (a refused
+        // impostor) may still be leaving the cluster: start from a cluster without it.
+        await Poll.UntilAsync("no member at the attacker's address", EndToEndConstants.RefusalTimeout, async () =>
+        {
+            var current = await lab.SeedApi.GetMembersAsync();
+            var left = current.Members.Where(m => m.Node.Contains(EndToEndConstants.AttackerAddress, StringComparison.Ordinal)).ToList();
+            return left.Count == 0 ? null : string.Join(", ", left.Select(m => $"{m.Node} {m.Status}"));
+        });
         var members = await lab.SeedApi.GetMembersAsync();
         var leases = await lab.SeedApi.GetLeasesAsync();
         return (members.Members.Count, string.Join(",", leases.Leases.Select(l => $"{l.Subnet}={l.NodeName}").Order()));

@@ -37,8 +37,12 @@ public sealed class ManagedProcess : IAsyncDisposable
     /// <summary>The command line it was started with.</summary>
     public string CommandLine { get; private init; } = string.Empty;
 
-    /// <summary>True once the process has exited.</summary>
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process has exited (also after <see cref="DisposeAsync"/>, which ends it).</summary>
+    public bool HasExited => _disposed || _process.HasExited;
+
+    /// <summary>True after <see cref="DisposeAsync"/>: the process is gone and its PID and exit code
+    /// are no longer known.</summary>
+    public bool IsDisposed => _disposed;
 
     /// <summary>The exit code; only meaningful once <see cref="HasExited"/>.</summary>
     public int ExitCode => _process.ExitCode;
@@ -210,9 +214,12 @@ public sealed class ManagedProcess : IAsyncDisposable
                 _log = null;
             }
 
+            _disposed = true;
             _process.Dispose();
         }
     }
+
+    private volatile bool _disposed;
 
     private void Append(string? line)
     {

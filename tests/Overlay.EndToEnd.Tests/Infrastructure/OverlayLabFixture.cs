@@ -221,7 +221,7 @@ public class OverlayLabFixture : IAsyncLifetime
         text.AppendLine($"lab prefix {Topology.Prefix}, run directory {RunDirectory}");
         foreach (var process in new[] { _seed }.Concat(_nodes).Concat(_helpers))
         {
-            if (process is null)
+            if (process is null || process.IsDisposed)
             {
                 continue;
             }
