@@ -235,7 +235,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                         offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
                         var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
                         outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
-                        var insidePump = new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress);
+                        var insidePump = new InsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress);
                         Volatile.Write(ref _offloadCounters, [.. _offloadCounters, insidePump.Counters, outsidePump.Counters]);
                         pumps.Add((insidePump.Run, outsidePump.Run));
                     }

@@ -2,11 +2,10 @@ namespace Overlay.Node.Tun;
 
 /// <summary>
 /// A TUN device that can do gathered writes and may have been opened with IFF_VNET_HDR and offloads
-/// (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN). When <see cref="OffloadsEnabled"/> is true, every
-/// <see cref="ITunDevice.Read"/> returns a 10-byte virtio_net_hdr followed by one packet of up to
-/// 64 KiB (a TCP super-packet the reader must split, or a packet whose checksum it must complete),
-/// and every write starts with a virtio_net_hdr too. <see cref="ITunDevice.Write"/> on such a device
-/// therefore expects the header in front of the packet. Thread-safety as <see cref="ITunDevice"/>.
+/// (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN). When <see cref="OffloadsEnabled"/> is true,
+/// <see cref="ITunDevice.Read"/> may return super-packets (their virtio_net_hdr as its offload
+/// information) and <see cref="WriteGather"/> writes start with a virtio_net_hdr.
+/// Thread-safety as <see cref="ITunDevice"/>.
 /// </summary>
 public interface IOffloadTunDevice : ITunDevice
 {

@@ -167,22 +167,52 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     }
 
     /// <inheritdoc />
-    public unsafe int Read(Span<byte> buffer)
+    public unsafe int Read(Span<byte> buffer, out VirtioNetHeader offload)
     {
+        offload = VirtioNetHeader.None;
         if (!TryEnter())
             return 0;
         try
         {
             var fd = _tun.Fd;
             var pollFds = stackalloc pollfd[2];
+            // With IFF_VNET_HDR every read starts with the virtio_net_hdr: readv puts it aside, so the
+            // packet lands at the start of the caller's buffer either way.
+            var header = stackalloc byte[VirtioNetHeader.Size];
+            var parts = stackalloc IoVector[2];
             while (!_disposed)
             {
                 long n;
+                var errno = 0;
                 fixed (byte* p = buffer)
-                    n = LibC.read(fd, p, buffer.Length);
+                {
+                    if (OffloadsEnabled)
+                    {
+                        parts[0] = new IoVector(header, VirtioNetHeader.Size);
+                        parts[1] = new IoVector(p, buffer.Length);
+                        n = VectorIo.Readv(fd, parts, 2);
+                        if (n < 0)
+                            errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    }
+                    else
+                    {
+                        n = LibC.read(fd, p, buffer.Length);
+                        if (n < 0)
+                            errno = Errno.Last;
+                    }
+                }
+                if (OffloadsEnabled && n > 0)
+                {
+                    // The kernel writes the whole header in front of every packet; nothing else can come.
+                    if (n <= VirtioNetHeader.Size)
+                        continue;
+                    offload = VirtioNetHeader.Read(new ReadOnlySpan<byte>(header, VirtioNetHeader.Size));
+                    return (int)n - VirtioNetHeader.Size;
+                }
                 if (n > 0)
                     return (int)n;
-                var errno = n < 0 ? Errno.Last : LibC.EIO;
+                if (n == 0)
+                    errno = LibC.EIO;
                 if (errno == LibC.EINTR)
                     continue;
                 if (errno != LibC.EAGAIN)
@@ -207,6 +237,19 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     /// <inheritdoc />
     public unsafe bool Write(ReadOnlySpan<byte> packet)
     {
+        if (OffloadsEnabled)
+        {
+            // A zero virtio_net_hdr (GSO_NONE, nothing to complete) in front of the bare packet.
+            var header = stackalloc byte[VirtioNetHeader.Size];
+            new Span<byte>(header, VirtioNetHeader.Size).Clear();
+            fixed (byte* p = packet)
+            {
+                Span<IoVector> parts = stackalloc IoVector[2];
+                parts[0] = new IoVector(header, VirtioNetHeader.Size);
+                parts[1] = new IoVector(p, packet.Length);
+                return WriteGather(parts);
+            }
+        }
         if (!TryEnter())
             return false;
         try

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Overlay.Actors.Addressing;
+using Overlay.Node.Tun;
 
 namespace Overlay.Node.Udp;
 
@@ -36,7 +37,29 @@ public sealed class ChannelUdpTransport : IUdpTransport
     /// <summary>When true, <see cref="Send"/> fails every datagram, as a socket hitting ENOBUFS would.</summary>
     public bool FailSends { get; set; }
 
+    /// <summary>True: a batch is delivered datagram by datagram either way, as the wire would carry it.</summary>
+    public bool SegmentationEnabled => true;
+
     /// <inheritdoc />
+    public event Action<string>? SegmentationDisabled { add { } remove { } }
+
+    /// <inheritdoc />
+    public int SendSegments(ReadOnlySpan<IoVector> parts, int partsPerDatagram, int segmentSize, int count, SocketAddress destination)
+    {
+        var bytes = new List<byte>();
+        foreach (var part in parts)
+            bytes.AddRange(part.AsSpan().ToArray());
+        var all = bytes.ToArray();
+        var sent = 0;
+        for (var i = 0; i < count && i * segmentSize <= all.Length; i++)
+        {
+            if (Send(all.AsSpan(i * segmentSize, Math.Min(segmentSize, all.Length - i * segmentSize)), destination))
+                sent++;
+        }
+        return sent;
+    }
+
+    /// <summary>Sends one datagram (a peer's side in tests); false when disposed or <see cref="FailSends"/>.</summary>
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         if (IsDisposed || FailSends || !UdpSource.TryRead(destination, out var to))

@@ -4,33 +4,16 @@ using Overlay.Node.Tun;
 namespace Overlay.Node.Udp;
 
 /// <summary>
-/// A UDP transport that can send many equal-size datagrams in one call (UDP_SEGMENT) and receive
-/// a GRO batch of them in one call (UDP_GRO). On the wire nothing changes: every datagram is still
+/// A UDP transport that can receive a GRO batch of datagrams in one call (UDP_GRO). On the wire nothing changes: every datagram is still
 /// one inner packet. Thread-safety as <see cref="IUdpTransport"/>: one sender, one receiver.
 /// </summary>
 public interface IOffloadUdpTransport : IUdpTransport
 {
-    /// <summary>True while sends may carry UDP_SEGMENT; false after <see cref="EnableSegmentation"/>
-    /// failed or a send hit EIO (the egress device cannot checksum).</summary>
-    bool SegmentationEnabled { get; }
-
     /// <summary>True when the socket coalesces received datagrams (UDP_GRO was accepted).</summary>
     bool GroEnabled { get; }
 
     /// <summary>Turns on UDP_GRO for receives; returns false (and stays without) when the kernel refuses.</summary>
     bool EnableGro();
-
-    /// <summary>
-    /// Sends the datagrams made of <paramref name="parts"/> (pinned memory, concatenated) cut every
-    /// <paramref name="segmentSize"/> bytes to <paramref name="destination"/>: <paramref name="count"/>
-    /// datagrams, each but the last exactly <paramref name="segmentSize"/> bytes. With segmentation on and
-    /// more than one datagram, one sendmsg with UDP_SEGMENT (count &lt;= 64, total &lt;= 65507 is the
-    /// caller's duty); without, one sendmsg per datagram, where each datagram must be exactly
-    /// <paramref name="partsPerDatagram"/> consecutive parts. Returns how many datagrams were sent
-    /// (the rest failed: the caller counts them). On EIO it turns segmentation off for good, raises
-    /// <see cref="SegmentationDisabled"/> once, and resends them one by one.
-    /// </summary>
-    int SendSegments(ReadOnlySpan<IoVector> parts, int partsPerDatagram, int segmentSize, int count, SocketAddress destination);
 
     /// <summary>
     /// Blocks until datagrams arrive; copies them (one, or a GRO batch from one source) into
@@ -55,8 +38,4 @@ public interface IOffloadUdpTransport : IUdpTransport
         batches[0] = new ReceivedBatch(0, length, segmentSize, source);
         return 1;
     }
-
-    /// <summary>Raised once, on the sending thread, when segmentation is turned off after EIO; the
-    /// argument says why (for one log line).</summary>
-    event Action<string>? SegmentationDisabled;
 }

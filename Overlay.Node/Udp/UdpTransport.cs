@@ -295,7 +295,8 @@ public sealed class UdpTransport : IOffloadUdpTransport
         return true;
     }
 
-    /// <inheritdoc />
+    /// <summary>Sends one datagram with sendto (tests and tools; the pump sends batches with <see cref="SendSegments"/>).
+    /// Returns false when it could not be sent or the transport is disposed.</summary>
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         if (_disposed)

@@ -77,7 +77,7 @@ public class LinuxTunDeviceRootTests
             // skip it, boundedly.
             var length = 0;
             for (var i = 0; i < 50 && (length == 0 || buffer[0] >> 4 != 4); i++)
-                length = tun.Read(buffer);
+                length = tun.Read(buffer, out _);
             Assert.Equal(Ipv4Packet.ParseError.None, Ipv4Packet.TryParse(buffer.AsSpan(0, length), out var sent));
             Assert.Equal((A("10.244.1.0"), A("10.244.5.5"), ProtoUdp), (sent.Source, sent.Destination, sent.Protocol));
             Assert.Equal("hello"u8.ToArray(), sent.Payload[8..].ToArray());
@@ -98,13 +98,13 @@ public class LinuxTunDeviceRootTests
 
             // Dispose wakes a reader blocked in Read, which returns 0.
             var result = -1;
-            var reader = new Thread(() => result = tun.Read(buffer)) { IsBackground = true, Name = "tun-read-test" };
+            var reader = new Thread(() => result = tun.Read(buffer, out _)) { IsBackground = true, Name = "tun-read-test" };
             reader.Start();
             NativeThreads.WaitUntilBlocked("tun-read-test", TimeSpan.FromSeconds(5));
             tun.Dispose();
             Assert.True(reader.Join(TimeSpan.FromSeconds(5)), "reader still blocked after Dispose");
             Assert.Equal(0, result);
-            Assert.Equal(0, tun.Read(buffer));
+            Assert.Equal(0, tun.Read(buffer, out _));
             Assert.False(tun.Write(Ipv4("10.244.5.5", "10.244.1.0")));
 
             // Closing the device removed it and its route.

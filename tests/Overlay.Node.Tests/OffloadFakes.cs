@@ -17,8 +17,24 @@ internal sealed class RecordingOffloadTun(int mtu = 1472) : IOffloadTunDevice
     public bool OffloadsEnabled => true;
     public bool UdpOffloads { get; init; }
     public bool UdpOffloadsEnabled => UdpOffloads;
-    public int Read(Span<byte> buffer) => 0;
-    public bool Write(ReadOnlySpan<byte> packet) => throw new NotSupportedException("offload pumps write by gather");
+    public int Read(Span<byte> buffer, out VirtioNetHeader offload)
+    {
+        offload = default;
+        return 0;
+    }
+
+    private static readonly byte[] ZeroHeader = new byte[VirtioNetHeader.Size];
+
+    /// <summary>Records the packet as the Linux device writes it: behind a zero virtio_net_hdr.</summary>
+    public unsafe bool Write(ReadOnlySpan<byte> packet)
+    {
+        fixed (byte* h = ZeroHeader)
+        fixed (byte* p = packet)
+        {
+            Span<IoVector> parts = [new IoVector(h, VirtioNetHeader.Size), new IoVector(p, packet.Length)];
+            return WriteGather(parts);
+        }
+    }
 
     public bool WriteGather(ReadOnlySpan<IoVector> parts)
     {
@@ -55,7 +71,6 @@ internal sealed class RecordingOffloadUdp : IOffloadUdpTransport
     public bool GroEnabled => true;
     public event Action<string>? SegmentationDisabled { add { } remove { } }
     public bool EnableGro() => true;
-    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination) => throw new NotSupportedException();
     public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source) => throw new NotSupportedException();
     public bool TryReceiveBatch(Span<byte> buffer, out int length, out int segmentSize, out UdpSource source)
     {

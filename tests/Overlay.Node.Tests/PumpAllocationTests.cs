@@ -18,7 +18,7 @@ public class PumpAllocationTests
         public long Writes;
         public string Name => "stub0";
         public int Mtu => 1472;
-        public int Read(Span<byte> buffer) => 0;
+        public int Read(Span<byte> buffer, out VirtioNetHeader offload) { offload = default; return 0; }
         public bool Write(ReadOnlySpan<byte> packet) { Writes++; return true; }
         public void Dispose() { }
     }
@@ -27,7 +27,13 @@ public class PumpAllocationTests
     {
         public long Sends;
         public IPEndPoint LocalEndPoint { get; } = E("192.0.2.1");
-        public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination) { Sends++; return true; }
+        public bool SegmentationEnabled => false;
+        public event Action<string>? SegmentationDisabled { add { } remove { } }
+        public int SendSegments(ReadOnlySpan<IoVector> parts, int partsPerDatagram, int segmentSize, int count, SocketAddress destination)
+        {
+            Sends += count;
+            return count;
+        }
         public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source) { length = 0; source = default; return false; }
         public void Dispose() { }
     }

@@ -48,7 +48,7 @@ public class PumpSchedulingTests
         Action pump = () =>
         {
             policies.Add(NativeThreads.CurrentThreadPolicy());
-            while (tun.Read(new byte[2048]) > 0)
+            while (tun.Read(new byte[2048], out _) > 0)
             {
             }
         };

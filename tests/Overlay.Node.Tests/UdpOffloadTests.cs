@@ -118,7 +118,7 @@ public class UdpOffloadTests
     public void A_uso_read_whose_datagrams_exceed_the_mtu_is_dropped_as_too_big()
     {
         var f = new OffloadFixture(udpOffloads: true);
-        f.Inside.Process(UsoFrame(Payload(3000), 1445, id: 1));
+        f.Inside.ProcessFrame(UsoFrame(Payload(3000), 1445, id: 1));
         Assert.Equal(1, f.Drops[DropReason.TooBig]);
         Assert.Empty(f.Udp.Sends);
     }
@@ -130,7 +130,7 @@ public class UdpOffloadTests
         var payload = Payload(100 * 200 + 7);
         var expected = Expected(payload, 200, id: 7);
 
-        f.Inside.Process(UsoFrame(payload, 200, id: 7));
+        f.Inside.ProcessFrame(UsoFrame(payload, 200, id: 7));
 
         Assert.Equal([64, 37], f.Udp.Sends.Select(s => s.Datagrams.Length).ToArray());
         Assert.All(f.Udp.Sends, s => Assert.Equal(228, s.SegmentSize));
