@@ -51,12 +51,10 @@ public sealed class OffloadCounters
 
     internal void DatagramReceived() => _datagramsReceived++;
 
-    internal void TunWritten(bool coalesced)
+    internal void TunWritten(in Tun.TunBatchResult result)
     {
-        if (coalesced)
-            _coalescedWrites++;
-        else
-            _singleWrites++;
+        _coalescedWrites += result.CoalescedWrites;
+        _singleWrites += result.SingleWrites;
     }
 
     /// <summary>The field-by-field sum of <paramref name="all"/> (e.g. every queue's pumps).</summary>

@@ -219,37 +219,27 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                     udps.Add(_udpFactory(endpoint));
                 SubnetEnvFile.Write(_options.SubnetFilePath, network.Network, local.Subnet, mtu, _options.IpMasq);
 
+                // One pump per direction whatever the device can do: offloads are a capability of the TUN
+                // (super-packets on read, merged runs on write) and of the socket (UDP_SEGMENT, UDP_GRO).
+                // gso_max_segs stays at the kernel's default (65535). Capping it at one UDP_SEGMENT send
+                // (44 at MTU 1472) saved the host's own TCP a second send per 64 KiB, but a pod's TCP
+                // sizes its super-packets for its veth: the kernel then segmented every forwarded
+                // super-packet in software in front of the TUN, and the TUN's ring overflowed.
+                offloaded = _options.Offload && tun.OffloadsEnabled;
                 var pumps = new List<(Action, Action)>();
-                if (_options.Offload && tun is IOffloadTunDevice { OffloadsEnabled: true } && udps[0] is IOffloadUdpTransport)
+                for (var q = 0; q < tuns.Count; q++)
                 {
-                    // gso_max_segs stays at the kernel's default (65535). Capping it at one UDP_SEGMENT send
-                    // (44 at MTU 1472) saved the host's own TCP a second send per 64 KiB, but a pod's TCP
-                    // sizes its super-packets for its veth: the kernel then segmented every forwarded
-                    // super-packet in software in front of the TUN, and the TUN's ring overflowed.
-                    for (var q = 0; q < tuns.Count; q++)
+                    var insidePump = new InsidePump(tuns[q], udps[q], tableRef, Drops, tunAddress);
+                    var outsidePump = new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck);
+                    if (offloaded)
                     {
-                        var offloadTun = (IOffloadTunDevice)tuns[q];
-                        var offloadUdp = (IOffloadUdpTransport)udps[q];
-                        if (!offloadUdp.EnableGro())
-                            _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", offloadUdp.LocalEndPoint);
-                        offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
-                        var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
-                        outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
-                        var insidePump = new InsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress);
+                        if (!udps[q].EnableGro())
+                            _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", udps[q].LocalEndPoint);
+                        udps[q].SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
+                        tuns[q].CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
                         Volatile.Write(ref _offloadCounters, [.. _offloadCounters, insidePump.Counters, outsidePump.Counters]);
-                        pumps.Add((insidePump.Run, outsidePump.Run));
                     }
-                    offloaded = true;
-                }
-                else
-                {
-                    if (tun is IOffloadTunDevice { OffloadsEnabled: true })
-                        throw new InvalidOperationException($"TUN {tun.Name} carries virtio headers but the UDP transport has no offloads");
-                    for (var q = 0; q < tuns.Count; q++)
-                    {
-                        pumps.Add((new InsidePump(tuns[q], udps[q], tableRef, Drops, tunAddress).Run,
-                            new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck).Run));
-                    }
+                    pumps.Add((insidePump.Run, outsidePump.Run));
                 }
                 var session = new DataplaneSession(local.Subnet, network, tuns, udps, pumps, OnFault, _options.PumpScheduling,
                     reason => _logger.LogWarning("{Reason}; the pumps keep the default scheduling policy", reason));
@@ -270,7 +260,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             _logger.LogInformation(
                 "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}, offloads {Offloads}, {Queues} queue(s)",
                 tuns[0].Name, Ipv4.Format(tunAddress), mtu, network.Network, udps[0].LocalEndPoint, table.Count, _options.SourceCheck,
-                offloaded ? tuns[0] is IOffloadTunDevice { UdpOffloadsEnabled: true } ? "on (TSO/USO/CSUM on the TUN, UDP GSO/GRO)" : "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off",
+                offloaded ? tuns[0].UdpOffloadsEnabled ? "on (TSO/USO/CSUM on the TUN, UDP GSO/GRO)" : "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off",
                 tuns.Count);
         }
     }

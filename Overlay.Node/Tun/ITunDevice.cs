@@ -39,4 +39,36 @@ public interface ITunDevice : IDisposable
     /// drop); throws <see cref="IOException"/> when the device fails.
     /// </summary>
     bool Write(ReadOnlySpan<byte> packet);
+
+    /// <summary>True when the device was opened with IFF_VNET_HDR and the kernel accepted
+    /// TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN: reads may be super-packets and
+    /// <see cref="WriteBatch"/> merges runs. False (the default): one packet per read and per write.</summary>
+    bool OffloadsEnabled => false;
+
+    /// <summary>True when the kernel also accepted TUN_F_USO4 | TUN_F_USO6 (Linux &gt;= 6.2): reads may carry
+    /// GSO_UDP_L4 super-packets and batch writes merge UDP runs too. False (the default).</summary>
+    bool UdpOffloadsEnabled => false;
+
+    /// <summary>
+    /// Writes a batch of bare packets (pinned memory, in order) and sets <paramref name="written"/>[i]
+    /// for each one the kernel took (the caller counts the others as drops). A device with offloads
+    /// merges runs of one TCP (or UDP) flow into GSO writes (<see cref="CoalescingTunWriter"/>); the
+    /// default writes them one by one with <see cref="Write"/>. Called by one thread at a time (the
+    /// UDP-to-TUN pump); throws <see cref="IOException"/> when the device fails.
+    /// </summary>
+    TunBatchResult WriteBatch(ReadOnlySpan<IoVector> packets, Span<bool> written)
+    {
+        var count = 0;
+        for (var i = 0; i < packets.Length; i++)
+        {
+            written[i] = Write(packets[i].AsSpan());
+            if (written[i])
+                count++;
+        }
+        return new TunBatchResult(count, 0, packets.Length);
+    }
+
+    /// <summary>Raised once, on the writing thread, when a device with offloads stops merging runs
+    /// because the kernel refused the first GSO write of a kind; the argument says why (one log line).</summary>
+    event Action<string>? CoalescingDisabled { add { } remove { } }
 }

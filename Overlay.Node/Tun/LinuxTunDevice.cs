@@ -10,19 +10,22 @@ namespace Overlay.Node.Tun;
 /// in poll(2) on the device and an eventfd that Dispose signals, so a blocked reader wakes promptly.
 /// Thread-safety: one reader and one writer concurrently, Dispose from any thread (see <see cref="ITunDevice"/>).
 /// </summary>
-public sealed class LinuxTunDevice : IOffloadTunDevice
+public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
 {
     private readonly FileDescriptorHandle _tun;
     private readonly FileDescriptorHandle _wake;
     private volatile bool _disposed;
 
     private readonly short _flags;
+    private readonly CoalescingTunWriter? _batchWriter;
 
     private LinuxTunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int mtu, bool offloads = false, short flags = 0,
         bool udpOffloads = false)
     {
         OffloadsEnabled = offloads;
         UdpOffloadsEnabled = offloads && udpOffloads;
+        if (offloads)
+            _batchWriter = new CoalescingTunWriter(this, UdpOffloadsEnabled);
         _flags = flags;
         _tun = tun;
         _wake = wake;
@@ -272,6 +275,36 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
         finally
         {
             Exit();
+        }
+    }
+
+    /// <inheritdoc />
+    public TunBatchResult WriteBatch(ReadOnlySpan<IoVector> packets, Span<bool> written)
+    {
+        if (_batchWriter is { } writer)
+            return writer.Write(packets, written);
+        var count = 0;
+        for (var i = 0; i < packets.Length; i++)
+        {
+            written[i] = Write(packets[i].AsSpan());
+            if (written[i])
+                count++;
+        }
+        return new TunBatchResult(count, 0, packets.Length);
+    }
+
+    /// <inheritdoc />
+    public event Action<string>? CoalescingDisabled
+    {
+        add
+        {
+            if (_batchWriter is { } writer)
+                writer.CoalescingDisabled += value;
+        }
+        remove
+        {
+            if (_batchWriter is { } writer)
+                writer.CoalescingDisabled -= value;
         }
     }
 

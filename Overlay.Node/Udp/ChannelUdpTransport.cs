@@ -70,6 +70,32 @@ public sealed class ChannelUdpTransport : IUdpTransport
     }
 
     /// <inheritdoc />
+    public bool GroEnabled => false;
+
+    /// <inheritdoc />
+    public bool EnableGro() => false;
+
+    /// <inheritdoc />
+    public int ReceiveBatches(Span<byte> buffer, int slotSize, Span<ReceivedBatch> batches)
+    {
+        var slots = Math.Min(batches.Length, buffer.Length / slotSize);
+        if (slots <= 0 || !TryReceive(buffer[..slotSize], out var length, out var source))
+            return 0;
+        batches[0] = new ReceivedBatch(0, length, length, source);
+        var filled = 1;
+        // Then whatever is already queued, as recvmmsg with MSG_WAITFORONE takes it.
+        while (filled < slots && _inbox.TryTake(out var next))
+        {
+            var (datagram, from) = next;
+            var taken = Math.Min(datagram.Length, slotSize);
+            datagram.AsSpan(0, taken).CopyTo(buffer[(filled * slotSize)..]);
+            batches[filled] = new ReceivedBatch(filled * slotSize, taken, taken, from);
+            filled++;
+        }
+        return filled;
+    }
+
+    /// <summary>Blocks until a datagram arrives and copies it into <paramref name="buffer"/>; false once disposed.</summary>
     public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source)
     {
         try

@@ -6,7 +6,7 @@ namespace Overlay.Node.Udp;
 /// <summary>
 /// A bound IPv4 UDP socket carrying one inner packet per datagram; it sends batches to one peer. Thread-safety: one sending thread
 /// and one receiving thread may use it concurrently; Dispose may be called from any thread and wakes
-/// a blocked receiver, which then returns false. Sends after Dispose return false.
+/// a blocked receiver, which then returns 0. Sends after Dispose send nothing.
 /// </summary>
 public interface IUdpTransport : IDisposable
 {
@@ -35,11 +35,20 @@ public interface IUdpTransport : IDisposable
     /// argument says why (for one log line).</summary>
     event Action<string>? SegmentationDisabled;
 
+    /// <summary>True when the socket coalesces received datagrams (UDP_GRO was accepted).</summary>
+    bool GroEnabled { get; }
+
+    /// <summary>Turns on UDP_GRO for receives; returns false (and stays without) when refused or not
+    /// supported: batches then hold one datagram each.</summary>
+    bool EnableGro();
+
     /// <summary>
-    /// Blocks until a datagram arrives, copies it into <paramref name="buffer"/> (pass 64 KiB so
-    /// nothing is truncated) and returns true with its <paramref name="length"/> (possibly 0) and
-    /// <paramref name="source"/>. Returns false once disposed. Transient per-datagram errors are
-    /// skipped; throws <see cref="System.Net.Sockets.SocketException"/> when the socket fails.
+    /// Receives a batch: blocks until datagrams arrive, then takes as many receive batches as are
+    /// queued, up to <paramref name="batches"/>.Length, one per <paramref name="slotSize"/>-byte slot of
+    /// <paramref name="buffer"/> (pinned; slots of at least 64 KiB so nothing is truncated): recvmmsg
+    /// where the kernel has it. Each entry is one datagram, or with GRO a slice of datagrams from one
+    /// source (<see cref="ReceivedBatch"/>). Returns how many entries were filled, 0 once disposed;
+    /// transient per-datagram errors are skipped; throws <see cref="IOException"/> when the socket fails.
     /// </summary>
-    bool TryReceive(Span<byte> buffer, out int length, out UdpSource source);
+    int ReceiveBatches(Span<byte> buffer, int slotSize, Span<ReceivedBatch> batches);
 }

@@ -17,7 +17,7 @@ namespace Overlay.Node.Udp;
 /// descriptor, holding a reference on its handle during each call so Dispose never closes it under a
 /// running syscall. Thread-safety as the interface.
 /// </summary>
-public sealed class UdpTransport : IOffloadUdpTransport
+public sealed class UdpTransport : IUdpTransport
 {
     private readonly Socket _socket;
     private readonly SocketAddress _receiveAddress = new(AddressFamily.InterNetwork);
@@ -173,7 +173,13 @@ public sealed class UdpTransport : IOffloadUdpTransport
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Blocks until datagrams arrive; copies them (one, or a GRO batch from one source) into
+    /// <paramref name="buffer"/> (pinned, at least 64 KiB), returning their total
+    /// <paramref name="length"/> and <paramref name="segmentSize"/> (every datagram is that long but the
+    /// last, which may be shorter; equal to <paramref name="length"/> for a single datagram). Returns
+    /// false once disposed; transient errors are skipped; throws when the socket fails. (Tests and tools.)
+    /// </summary>
     public unsafe bool TryReceiveBatch(Span<byte> buffer, out int length, out int segmentSize, out UdpSource source)
     {
         Span<ReceivedBatch> one = stackalloc ReceivedBatch[1];
@@ -316,7 +322,11 @@ public sealed class UdpTransport : IOffloadUdpTransport
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Blocks until a datagram arrives, copies it into <paramref name="buffer"/> and returns true with its
+    /// <paramref name="length"/> (possibly 0) and <paramref name="source"/>; false once disposed. (Tests
+    /// and tools; the pump receives batches with <see cref="ReceiveBatches"/>.)
+    /// </summary>
     public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source)
     {
         while (!_disposed)

@@ -17,7 +17,7 @@ internal sealed class OffloadFixture
     public readonly DropCounters Drops = new();
     public readonly ForwardingTableRef Table;
     public readonly InsidePump Inside;
-    public readonly OffloadOutsidePump Outside;
+    public readonly OutsidePump Outside;
     public static readonly UdpSource PeerSource = new(A("192.0.2.2"), 8285);
 
     /// <summary><paramref name="udpOffloads"/>: the TUN took TUN_F_USO4 (UDP runs are coalesced too).</summary>
@@ -26,7 +26,7 @@ internal sealed class OffloadFixture
         Tun = new RecordingOffloadTun(Mtu) { UdpOffloads = udpOffloads };
         Table = new ForwardingTableRef(ForwardingTable.Empty(Config()).With(S("10.244.2.0/24"), E("192.0.2.2"), PeerCounters));
         Inside = new InsidePump(Tun, Udp, Table, Drops, A("10.244.1.0"));
-        Outside = new OffloadOutsidePump(Udp, Tun, Table, Drops, S("10.244.1.0/24"), sourceCheck: true);
+        Outside = new OutsidePump(Udp, Tun, Table, Drops, S("10.244.1.0/24"), sourceCheck: true);
     }
 
     /// <summary>Splits <paramref name="frame"/> (virtio header + packet) with a fresh splitter and returns the

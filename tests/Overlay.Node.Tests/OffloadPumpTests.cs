@@ -273,14 +273,14 @@ public class OffloadPumpTests
         var f = new OffloadFixture();
         f.Tun.RejectGso = true;
         string? notice = null;
-        f.Outside.CoalescingDisabled += reason => notice = reason;
+        f.Tun.Writer.CoalescingDisabled += reason => notice = reason;
         var segments = OffloadFixture.Split(SuperPacket(Segment("10.244.2.9", "10.244.1.5", Payload(1432 * 5), pseudoOnly: true), 1432));
         var (batch, size) = OffloadFixture.Batch(segments);
 
         f.Outside.Process(batch, size, OffloadFixture.PeerSource);
         f.Outside.Process(batch, size, OffloadFixture.PeerSource);
 
-        Assert.False(f.Outside.Coalescing);
+        Assert.False(f.Tun.Writer.Coalescing);
         Assert.Contains("GSO_TCPV4", notice);
         Assert.Equal(5, f.Drops[DropReason.TunWriteError]); // the refused run
         Assert.Equal(segments, f.Tun.Written.Select(w => w.AsSpan(VirtioNetHeader.Size).ToArray()).ToArray());

@@ -34,7 +34,9 @@ public class PumpAllocationTests
             Sends += count;
             return count;
         }
-        public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source) { length = 0; source = default; return false; }
+        public bool GroEnabled => false;
+        public bool EnableGro() => false;
+        public int ReceiveBatches(Span<byte> buffer, int slotSize, Span<ReceivedBatch> batches) => 0;
         public void Dispose() { }
     }
 

@@ -181,7 +181,7 @@ public class UdpOffloadTests
 
         Assert.Equal(datagrams, f.Tun.Written.Select(w => w[VirtioNetHeader.Size..]).ToList());
         Assert.All(f.Tun.Written, w => Assert.Equal(VirtioNetHeader.None, VirtioNetHeader.Read(w)));
-        Assert.False(f.Outside.CoalescingUdp);
+        Assert.False(f.Tun.Writer.CoalescingUdp);
     }
 
     [Fact]
@@ -218,7 +218,7 @@ public class UdpOffloadTests
         var f = new OffloadFixture(udpOffloads: true);
         f.Tun.RejectGso = true;
         string? notice = null;
-        f.Outside.CoalescingDisabled += reason => notice = reason;
+        f.Tun.Writer.CoalescingDisabled += reason => notice = reason;
         var datagrams = Enumerable.Range(0, 3).Select(i => Datagram("10.244.2.9", "10.244.1.5", Payload(500, i), id: (ushort)i)).ToList();
         var (batch, segmentSize) = OffloadFixture.Batch(datagrams);
 
@@ -228,8 +228,8 @@ public class UdpOffloadTests
 
         Assert.Equal("TUN rec0 refused a GSO_UDP_L4 write; writing one UDP datagram per call from now on", notice);
         Assert.Equal(3, f.Drops[DropReason.TunWriteError]);
-        Assert.False(f.Outside.CoalescingUdp);
-        Assert.True(f.Outside.Coalescing);
+        Assert.False(f.Tun.Writer.CoalescingUdp);
+        Assert.True(f.Tun.Writer.Coalescing);
         Assert.Equal(datagrams, f.Tun.Written.Select(w => w[VirtioNetHeader.Size..]).ToList());
     }
 }
