@@ -1,7 +1,7 @@
 namespace Overlay.Node.Dataplane;
 
 /// <summary>
-/// What one pair of offload pumps did, for the averages an operator checks first when throughput
+/// What one pair of pumps did with offloads (the data path sums them only when offloads are on), for the averages an operator checks first when throughput
 /// drops: segments per super-packet read from the TUN (<see cref="SegmentsSent"/> /
 /// <see cref="SuperPackets"/>), datagrams per UDP send, datagrams per GRO batch and per TUN write.
 /// Thread-safety: each field has one writer, the pump thread that owns it (plain increments, no

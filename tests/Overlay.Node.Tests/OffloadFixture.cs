@@ -7,7 +7,7 @@ using static Overlay.Node.Tests.TestNetwork;
 
 namespace Overlay.Node.Tests;
 
-/// <summary>Node 10.244.1.0/24 at 192.0.2.1 with peer 10.244.2.0/24 at 192.0.2.2, offload pumps over recording fakes.</summary>
+/// <summary>Node 10.244.1.0/24 at 192.0.2.1 with peer 10.244.2.0/24 at 192.0.2.2, the pumps over recording offload fakes.</summary>
 internal sealed class OffloadFixture
 {
     public const int Mtu = 1472;

@@ -8,7 +8,7 @@ using static Overlay.Node.Tests.TcpPackets;
 
 namespace Overlay.Node.Tests;
 
-/// <summary>The offload pumps: UDP_SEGMENT batching on send, GRO slicing, validation and TCP coalescing on receive.</summary>
+/// <summary>The pumps over offload-capable fakes: UDP_SEGMENT batching on send, GRO slicing, validation and TCP coalescing (in the device) on receive.</summary>
 public class OffloadPumpTests
 {
     private static readonly UdpSource Spoofer = new(A("198.51.100.66"), 8285);
@@ -358,7 +358,7 @@ public class OffloadPumpTests
         }
 
         var (allocated, iterations, detail) = AllocationProbe.Measure(Run, warmup: 200, perWindow: 5_000);
-        Assert.True(allocated == 0, $"the offload pumps allocated per packet: {detail}");
+        Assert.True(allocated == 0, $"the pumps with offloads allocated per packet: {detail}");
         Assert.Equal(iterations * 42, f.PeerCounters.TxPackets);
         Assert.Equal(iterations * 40, f.PeerCounters.RxPackets);
     }
