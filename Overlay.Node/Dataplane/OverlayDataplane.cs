@@ -42,7 +42,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// <summary>
     /// Creates a stopped data path. <paramref name="tunFactory"/> opens the TUN,
     /// <paramref name="udpFactory"/> binds the socket, <paramref name="linkConfigurator"/> gives the
-    /// TUN its address, MTU, up state and the Network route (use <see cref="NoLinkConfigurator"/> with fakes);
+    /// TUN its address, MTU, up state and the Network route (use <c>NoLinkConfigurator</c> from tests/Overlay.Testing with fakes);
     /// <paramref name="linkStatistics"/> reads the TUN's kernel counters (none by default).
     /// </summary>
     public OverlayDataplane(DataplaneOptions options, TunDeviceFactory tunFactory, UdpTransportFactory udpFactory,
@@ -99,7 +99,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// Read <see cref="DropCounters.Snapshot"/> for the management endpoint.</summary>
     public DropCounters Drops { get; } = new();
 
-    /// <summary>What the offload pumps did since this object was made (every queue, every session):
+    /// <summary>What the pumps did with offloads since this object was made (every queue, every session):
     /// all zero on the plain path. A sum taken now; safe from any thread.</summary>
     public OffloadCounters OffloadTotals() => OffloadCounters.Sum(Volatile.Read(ref _offloadCounters));
 

@@ -1,3 +1,4 @@
+using Overlay.Testing;
 using System.Net;
 using Overlay.Actors.Addressing;
 using Overlay.Actors.Configuration;

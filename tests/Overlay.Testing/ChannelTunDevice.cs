@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Overlay.Node.Tun;
 
-namespace Overlay.Node.Tun;
+namespace Overlay.Testing;
 
 /// <summary>
 /// An in-memory <see cref="ITunDevice"/> for tests: <see cref="InjectFromKernel"/> queues a packet

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Overlay.Actors.Addressing;
+using Overlay.Node.Udp;
 using Overlay.Node.Tun;
 
-namespace Overlay.Node.Udp;
+namespace Overlay.Testing;
 
 /// <summary>
 /// An in-memory <see cref="IUdpTransport"/> attached to a <see cref="ChannelUdpNetwork"/>. Its
