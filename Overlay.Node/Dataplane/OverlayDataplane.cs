@@ -32,7 +32,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     private readonly Dictionary<Ipv4Subnet, ForwardingEntry> _peers = new();
     private ForwardingTableRef? _table;
     private DataplaneSession? _session;
-    // Every offload pump's counters since construction (two per queue per start; starts are rare), so
+    // Every pump's offload counters (sessions with offloads) since construction (two per queue per start; starts are rare), so
     // the totals only grow across restarts. Replaced, never mutated: readers take the array as is.
     private OffloadCounters[] _offloadCounters = [];
     // The TUN counters of every ended session (each session's device is new and counts from 0), so
@@ -81,7 +81,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     {
         var device = LinuxTunDevice.CreateWithOffloads(name, mtu, out var refusal, multiQueue);
         if (refusal is not null)
-            logger?.LogWarning("TUN offloads unavailable ({Refusal}); using the one-packet-per-syscall data path", refusal);
+            logger?.LogWarning("TUN offloads unavailable ({Refusal}); moving one packet per TUN read and write", refusal);
         else if (device.UdpOffloadRefusal is { } udpRefusal)
             logger?.LogWarning("TUN UDP segmentation offload unavailable ({Refusal}, needs Linux 6.2); UDP moves one datagram per TUN read and write", udpRefusal);
         return device;
