@@ -2,12 +2,14 @@ namespace Overlay.Node.Tests;
 
 /// <summary>
 /// Measures what a piece of work allocates on the calling thread, without counting the runtime's own
-/// one-off work. Why this exists: an exact-zero check around one measured window flaked under heavy
-/// machine load (OffloadPumpTests, once in four runs): tier-1 promotion is call-count and time based
-/// (a 100 ms call-counting delay that restarts while tier-0 code keeps running), so on a loaded machine a
-/// promotion, with its call-counting and OSR transitions, can land inside the window and charge a few
-/// kilobytes to the measuring thread (BenchmarkDotNet saw the same: dotnet/BenchmarkDotNet#1542). Such an
-/// event happens once; an allocation per packet happens in every window. So the work is warmed up, then
+/// one-off work. Why this exists: an exact-zero check around one measured window flaked once under heavy
+/// machine load (OffloadPumpTests). It did not recur here in 20 runs at load 20 on 2 cores, nor with the
+/// tiering knobs (TC_CallCountingDelayMs 0 or 60000, TC_AggressiveTiering, TieredPGO=0, an OSR counter of
+/// 1), so the cause is not proven. The likely one: tier-1 promotion is call-count and time based (a
+/// 100 ms call-counting delay that restarts while tier-0 code runs), so on a loaded machine a promotion
+/// can land inside a 200-iteration warm-up's following window and charge the measuring thread once
+/// (BenchmarkDotNet saw this: dotnet/BenchmarkDotNet#1542). Whatever the one-off event, it happens once;
+/// an allocation per packet happens in every window. So the work is warmed up, then
 /// measured in up to <c>windows</c> windows of the same size, and the smallest count is the result:
 /// zero only when at least one whole window of <c>perWindow</c> iterations allocated nothing, which
 /// per-packet allocation can never do. The detail names each window's bytes, methods the JIT compiled on
