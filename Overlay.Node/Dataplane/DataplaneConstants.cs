@@ -28,8 +28,8 @@ public static class DataplaneConstants
     /// so a receive buffer this large is never truncated.</summary>
     public const int MaxUdpPayload = 65507;
 
-    /// <summary>Size of each pump's packet buffer: one full IPv4 packet. The later offload path
-    /// (virtio_net_hdr + 64 KiB super-packets) grows this; the pumps already work on spans of it.</summary>
+    /// <summary>Size of each pump's packet buffer: one full IPv4 packet, which is also the largest TUN
+    /// super-packet (the virtio_net_hdr is read aside by the device) and the largest UDP GRO batch.</summary>
     public const int PacketBufferSize = 65536;
 
     /// <summary>Minimum IPv4 header: IHL 5 x 4 bytes (RFC 791).</summary>
@@ -168,8 +168,4 @@ public static class DataplaneConstants
     /// <summary>Upper bound of --tun-queues: a pair of pump threads per queue, so more than the cores of
     /// any node we expect would only add threads (the kernel allows 256 queues).</summary>
     public const int MaxTunQueues = 16;
-
-    /// <summary>Read buffer of the offload TUN pump: virtio_net_hdr (10) + a 64 KiB super-packet.</summary>
-
-    public const int OffloadFrameSize = 10 + 65536;
 }

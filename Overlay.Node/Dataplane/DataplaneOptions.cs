@@ -28,8 +28,9 @@ public sealed record DataplaneOptions
     public bool IpMasq { get; init; }
 
     /// <summary>When true (default), the TUN is opened with IFF_VNET_HDR and TSO/checksum offloads and
-    /// the socket uses UDP_SEGMENT/UDP_GRO (falling back to the plain path when the kernel refuses);
-    /// false keeps the one-packet-per-syscall path. The wire format is the same either way.</summary>
+    /// the socket uses UDP_SEGMENT/UDP_GRO (falling back to a plain device when the kernel refuses);
+    /// false opens them plain: the same pumps move one packet per TUN read, TUN write and UDP send. The
+    /// wire format is the same either way.</summary>
     public bool Offload { get; init; } = true;
 
     /// <summary>TUN queues (1 by default). More than 1 opens the TUN with IFF_MULTI_QUEUE once per queue

@@ -5,7 +5,7 @@ namespace Overlay.Node.Dataplane;
 
 /// <summary>
 /// The rules every datagram from the underlay must pass before its inner packet reaches the TUN,
-/// shared by <see cref="OutsidePump"/> and <see cref="OffloadOutsidePump"/>: one well-formed IPv4
+/// applied by <see cref="OutsidePump"/> to every datagram: one well-formed IPv4
 /// packet (version 4, sane header, correct header checksum, total length equal to the datagram
 /// length), destination in this node's subnet, and with the source check on, the outer source is
 /// the public IP of the peer lease owning the inner source. Stateless, allocation-free, never throws.

@@ -1,7 +1,7 @@
 namespace Overlay.Node.Dataplane;
 
 /// <summary>
-/// What one pair of offload pumps did, for the averages an operator checks first when throughput
+/// What one pair of pumps did with offloads (the data path sums them only when offloads are on), for the averages an operator checks first when throughput
 /// drops: segments per super-packet read from the TUN (<see cref="SegmentsSent"/> /
 /// <see cref="SuperPackets"/>), datagrams per UDP send, datagrams per GRO batch and per TUN write.
 /// Thread-safety: each field has one writer, the pump thread that owns it (plain increments, no
@@ -51,12 +51,10 @@ public sealed class OffloadCounters
 
     internal void DatagramReceived() => _datagramsReceived++;
 
-    internal void TunWritten(bool coalesced)
+    internal void TunWritten(in Tun.TunBatchResult result)
     {
-        if (coalesced)
-            _coalescedWrites++;
-        else
-            _singleWrites++;
+        _coalescedWrites += result.CoalescedWrites;
+        _singleWrites += result.SingleWrites;
     }
 
     /// <summary>The field-by-field sum of <paramref name="all"/> (e.g. every queue's pumps).</summary>

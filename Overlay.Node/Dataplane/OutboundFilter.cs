@@ -3,8 +3,8 @@ using static Overlay.Node.Dataplane.DataplaneConstants;
 namespace Overlay.Node.Dataplane;
 
 /// <summary>
-/// The rules every packet read from the TUN must pass before it is routed, shared by
-/// <see cref="InsidePump"/> and <see cref="OffloadInsidePump"/> (the twin of
+/// The rules every packet read from the TUN must pass before it is routed, applied by
+/// <see cref="InsidePump"/> to every ordinary packet (the twin of
 /// <see cref="InboundFilter"/> for the other direction): one IPv4 packet whose total length is
 /// exactly what the TUN handed over, and no longer than the TUN MTU or one UDP payload.
 /// Stateless, allocation-free, never throws.

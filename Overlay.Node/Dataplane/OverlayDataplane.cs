@@ -32,7 +32,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     private readonly Dictionary<Ipv4Subnet, ForwardingEntry> _peers = new();
     private ForwardingTableRef? _table;
     private DataplaneSession? _session;
-    // Every offload pump's counters since construction (two per queue per start; starts are rare), so
+    // Every pump's offload counters (sessions with offloads) since construction (two per queue per start; starts are rare), so
     // the totals only grow across restarts. Replaced, never mutated: readers take the array as is.
     private OffloadCounters[] _offloadCounters = [];
     // The TUN counters of every ended session (each session's device is new and counts from 0), so
@@ -42,7 +42,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// <summary>
     /// Creates a stopped data path. <paramref name="tunFactory"/> opens the TUN,
     /// <paramref name="udpFactory"/> binds the socket, <paramref name="linkConfigurator"/> gives the
-    /// TUN its address, MTU, up state and the Network route (use <see cref="NoLinkConfigurator"/> with fakes);
+    /// TUN its address, MTU, up state and the Network route (use <c>NoLinkConfigurator</c> from tests/Overlay.Testing with fakes);
     /// <paramref name="linkStatistics"/> reads the TUN's kernel counters (none by default).
     /// </summary>
     public OverlayDataplane(DataplaneOptions options, TunDeviceFactory tunFactory, UdpTransportFactory udpFactory,
@@ -81,7 +81,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     {
         var device = LinuxTunDevice.CreateWithOffloads(name, mtu, out var refusal, multiQueue);
         if (refusal is not null)
-            logger?.LogWarning("TUN offloads unavailable ({Refusal}); using the one-packet-per-syscall data path", refusal);
+            logger?.LogWarning("TUN offloads unavailable ({Refusal}); moving one packet per TUN read and write", refusal);
         else if (device.UdpOffloadRefusal is { } udpRefusal)
             logger?.LogWarning("TUN UDP segmentation offload unavailable ({Refusal}, needs Linux 6.2); UDP moves one datagram per TUN read and write", udpRefusal);
         return device;
@@ -99,7 +99,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     /// Read <see cref="DropCounters.Snapshot"/> for the management endpoint.</summary>
     public DropCounters Drops { get; } = new();
 
-    /// <summary>What the offload pumps did since this object was made (every queue, every session):
+    /// <summary>What the pumps did with offloads since this object was made (every queue, every session):
     /// all zero on the plain path. A sum taken now; safe from any thread.</summary>
     public OffloadCounters OffloadTotals() => OffloadCounters.Sum(Volatile.Read(ref _offloadCounters));
 
@@ -219,37 +219,27 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
                     udps.Add(_udpFactory(endpoint));
                 SubnetEnvFile.Write(_options.SubnetFilePath, network.Network, local.Subnet, mtu, _options.IpMasq);
 
+                // One pump per direction whatever the device can do: offloads are a capability of the TUN
+                // (super-packets on read, merged runs on write) and of the socket (UDP_SEGMENT, UDP_GRO).
+                // gso_max_segs stays at the kernel's default (65535). Capping it at one UDP_SEGMENT send
+                // (44 at MTU 1472) saved the host's own TCP a second send per 64 KiB, but a pod's TCP
+                // sizes its super-packets for its veth: the kernel then segmented every forwarded
+                // super-packet in software in front of the TUN, and the TUN's ring overflowed.
+                offloaded = _options.Offload && tun.OffloadsEnabled;
                 var pumps = new List<(Action, Action)>();
-                if (_options.Offload && tun is IOffloadTunDevice { OffloadsEnabled: true } && udps[0] is IOffloadUdpTransport)
+                for (var q = 0; q < tuns.Count; q++)
                 {
-                    // gso_max_segs stays at the kernel's default (65535). Capping it at one UDP_SEGMENT send
-                    // (44 at MTU 1472) saved the host's own TCP a second send per 64 KiB, but a pod's TCP
-                    // sizes its super-packets for its veth: the kernel then segmented every forwarded
-                    // super-packet in software in front of the TUN, and the TUN's ring overflowed.
-                    for (var q = 0; q < tuns.Count; q++)
+                    var insidePump = new InsidePump(tuns[q], udps[q], tableRef, Drops, tunAddress);
+                    var outsidePump = new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck);
+                    if (offloaded)
                     {
-                        var offloadTun = (IOffloadTunDevice)tuns[q];
-                        var offloadUdp = (IOffloadUdpTransport)udps[q];
-                        if (!offloadUdp.EnableGro())
-                            _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", offloadUdp.LocalEndPoint);
-                        offloadUdp.SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
-                        var outsidePump = new OffloadOutsidePump(offloadUdp, offloadTun, tableRef, Drops, local.Subnet, _options.SourceCheck);
-                        outsidePump.CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
-                        var insidePump = new OffloadInsidePump(offloadTun, offloadUdp, tableRef, Drops, tunAddress);
+                        if (!udps[q].EnableGro())
+                            _logger.LogWarning("UDP_GRO refused on {Endpoint}; receiving one datagram per call", udps[q].LocalEndPoint);
+                        udps[q].SegmentationDisabled += reason => _logger.LogWarning("{Reason}", reason);
+                        tuns[q].CoalescingDisabled += reason => _logger.LogWarning("{Reason}", reason);
                         Volatile.Write(ref _offloadCounters, [.. _offloadCounters, insidePump.Counters, outsidePump.Counters]);
-                        pumps.Add((insidePump.Run, outsidePump.Run));
                     }
-                    offloaded = true;
-                }
-                else
-                {
-                    if (tun is IOffloadTunDevice { OffloadsEnabled: true })
-                        throw new InvalidOperationException($"TUN {tun.Name} carries virtio headers but the UDP transport has no offloads");
-                    for (var q = 0; q < tuns.Count; q++)
-                    {
-                        pumps.Add((new InsidePump(tuns[q], udps[q], tableRef, Drops, tunAddress).Run,
-                            new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck).Run));
-                    }
+                    pumps.Add((insidePump.Run, outsidePump.Run));
                 }
                 var session = new DataplaneSession(local.Subnet, network, tuns, udps, pumps, OnFault, _options.PumpScheduling,
                     reason => _logger.LogWarning("{Reason}; the pumps keep the default scheduling policy", reason));
@@ -270,7 +260,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             _logger.LogInformation(
                 "data path up: {Device} {Address}/32 mtu {Mtu}, route {Network}, udp {Endpoint}, {Peers} peers, source check {SourceCheck}, offloads {Offloads}, {Queues} queue(s)",
                 tuns[0].Name, Ipv4.Format(tunAddress), mtu, network.Network, udps[0].LocalEndPoint, table.Count, _options.SourceCheck,
-                offloaded ? tuns[0] is IOffloadTunDevice { UdpOffloadsEnabled: true } ? "on (TSO/USO/CSUM on the TUN, UDP GSO/GRO)" : "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off",
+                offloaded ? tuns[0].UdpOffloadsEnabled ? "on (TSO/USO/CSUM on the TUN, UDP GSO/GRO)" : "on (TSO/CSUM on the TUN, UDP GSO/GRO)" : "off",
                 tuns.Count);
         }
     }

@@ -4,7 +4,7 @@ namespace Overlay.Node.Tun;
 
 /// <summary>
 /// Gives a freshly created TUN device its layer-3 setup. Implementations: <see cref="LinkConfigurator"/>
-/// (the kernel, by ioctl) and <see cref="NoLinkConfigurator"/> (in-memory devices). Nothing is undone
+/// (the kernel, by ioctl) and <c>NoLinkConfigurator</c> (in-memory devices, tests/Overlay.Testing). Nothing is undone
 /// explicitly: the kernel drops the address and route when the device closes.
 /// </summary>
 public interface ILinkConfigurator

@@ -10,19 +10,22 @@ namespace Overlay.Node.Tun;
 /// in poll(2) on the device and an eventfd that Dispose signals, so a blocked reader wakes promptly.
 /// Thread-safety: one reader and one writer concurrently, Dispose from any thread (see <see cref="ITunDevice"/>).
 /// </summary>
-public sealed class LinuxTunDevice : IOffloadTunDevice
+public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
 {
     private readonly FileDescriptorHandle _tun;
     private readonly FileDescriptorHandle _wake;
     private volatile bool _disposed;
 
     private readonly short _flags;
+    private readonly CoalescingTunWriter? _batchWriter;
 
     private LinuxTunDevice(FileDescriptorHandle tun, FileDescriptorHandle wake, string name, int mtu, bool offloads = false, short flags = 0,
         bool udpOffloads = false)
     {
         OffloadsEnabled = offloads;
         UdpOffloadsEnabled = offloads && udpOffloads;
+        if (offloads)
+            _batchWriter = new CoalescingTunWriter(this, UdpOffloadsEnabled);
         _flags = flags;
         _tun = tun;
         _wake = wake;
@@ -167,22 +170,52 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     }
 
     /// <inheritdoc />
-    public unsafe int Read(Span<byte> buffer)
+    public unsafe int Read(Span<byte> buffer, out VirtioNetHeader offload)
     {
+        offload = VirtioNetHeader.None;
         if (!TryEnter())
             return 0;
         try
         {
             var fd = _tun.Fd;
             var pollFds = stackalloc pollfd[2];
+            // With IFF_VNET_HDR every read starts with the virtio_net_hdr: readv puts it aside, so the
+            // packet lands at the start of the caller's buffer either way.
+            var header = stackalloc byte[VirtioNetHeader.Size];
+            var parts = stackalloc IoVector[2];
             while (!_disposed)
             {
                 long n;
+                var errno = 0;
                 fixed (byte* p = buffer)
-                    n = LibC.read(fd, p, buffer.Length);
+                {
+                    if (OffloadsEnabled)
+                    {
+                        parts[0] = new IoVector(header, VirtioNetHeader.Size);
+                        parts[1] = new IoVector(p, buffer.Length);
+                        n = VectorIo.Readv(fd, parts, 2);
+                        if (n < 0)
+                            errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    }
+                    else
+                    {
+                        n = LibC.read(fd, p, buffer.Length);
+                        if (n < 0)
+                            errno = Errno.Last;
+                    }
+                }
+                if (OffloadsEnabled && n > 0)
+                {
+                    // The kernel writes the whole header in front of every packet; nothing else can come.
+                    if (n <= VirtioNetHeader.Size)
+                        continue;
+                    offload = VirtioNetHeader.Read(new ReadOnlySpan<byte>(header, VirtioNetHeader.Size));
+                    return (int)n - VirtioNetHeader.Size;
+                }
                 if (n > 0)
                     return (int)n;
-                var errno = n < 0 ? Errno.Last : LibC.EIO;
+                if (n == 0)
+                    errno = LibC.EIO;
                 if (errno == LibC.EINTR)
                     continue;
                 if (errno != LibC.EAGAIN)
@@ -207,6 +240,19 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
     /// <inheritdoc />
     public unsafe bool Write(ReadOnlySpan<byte> packet)
     {
+        if (OffloadsEnabled)
+        {
+            // A zero virtio_net_hdr (GSO_NONE, nothing to complete) in front of the bare packet.
+            var header = stackalloc byte[VirtioNetHeader.Size];
+            new Span<byte>(header, VirtioNetHeader.Size).Clear();
+            fixed (byte* p = packet)
+            {
+                Span<IoVector> parts = stackalloc IoVector[2];
+                parts[0] = new IoVector(header, VirtioNetHeader.Size);
+                parts[1] = new IoVector(p, packet.Length);
+                return WriteGather(parts);
+            }
+        }
         if (!TryEnter())
             return false;
         try
@@ -229,6 +275,36 @@ public sealed class LinuxTunDevice : IOffloadTunDevice
         finally
         {
             Exit();
+        }
+    }
+
+    /// <inheritdoc />
+    public TunBatchResult WriteBatch(ReadOnlySpan<IoVector> packets, Span<bool> written)
+    {
+        if (_batchWriter is { } writer)
+            return writer.Write(packets, written);
+        var count = 0;
+        for (var i = 0; i < packets.Length; i++)
+        {
+            written[i] = Write(packets[i].AsSpan());
+            if (written[i])
+                count++;
+        }
+        return new TunBatchResult(count, 0, packets.Length);
+    }
+
+    /// <inheritdoc />
+    public event Action<string>? CoalescingDisabled
+    {
+        add
+        {
+            if (_batchWriter is { } writer)
+                writer.CoalescingDisabled += value;
+        }
+        remove
+        {
+            if (_batchWriter is { } writer)
+                writer.CoalescingDisabled -= value;
         }
     }
 

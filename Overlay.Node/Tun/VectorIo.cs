@@ -4,11 +4,14 @@ namespace Overlay.Node.Tun;
 
 /// <summary>
 /// Raw syscalls the hot path needs and Tmds.LibC does not give allocation-free: writev, sendmsg,
-/// recvmsg. Blittable [LibraryImport]s with SetLastError (read the errno with
+/// readv, recvmsg. Blittable [LibraryImport]s with SetLastError (read the errno with
 /// <see cref="Marshal.GetLastPInvokeError"/>); never SuppressGCTransition, since they block.
 /// </summary>
 internal static unsafe partial class VectorIo
 {
+    [LibraryImport("libc", EntryPoint = "readv", SetLastError = true)]
+    public static partial nint Readv(int fd, IoVector* iov, int count);
+
     [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
     public static partial nint Writev(int fd, IoVector* iov, int count);
 

@@ -1,7 +1,7 @@
 namespace Overlay.Node.Udp;
 
 /// <summary>
-/// One entry of <see cref="IOffloadUdpTransport.ReceiveBatches"/>: <paramref name="Length"/> bytes at
+/// One entry of <see cref="IUdpTransport.ReceiveBatches"/>: <paramref name="Length"/> bytes at
 /// <paramref name="Offset"/> of the caller's buffer, datagrams of <paramref name="SegmentSize"/> bytes
 /// (the last may be shorter; equal to <paramref name="Length"/> for a single datagram), all from
 /// <paramref name="Source"/>.

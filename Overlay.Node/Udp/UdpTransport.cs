@@ -13,11 +13,11 @@ namespace Overlay.Node.Udp;
 /// <see cref="IUdpTransport"/> over a System.Net.Sockets IPv4 UDP socket. Receives into the caller's
 /// span with a reused <see cref="SocketAddress"/> (Socket.ReceiveFrom(Span, SocketFlags,
 /// SocketAddress)), so the steady state allocates nothing per datagram. The offload calls
-/// (<see cref="SendSegments"/>, <see cref="TryReceiveBatch"/>) use raw sendmsg/recvmsg on the socket's
+/// (<see cref="SendSegments"/>, <see cref="ReceiveBatches"/>) use raw sendmsg/recvmsg on the socket's
 /// descriptor, holding a reference on its handle during each call so Dispose never closes it under a
 /// running syscall. Thread-safety as the interface.
 /// </summary>
-public sealed class UdpTransport : IOffloadUdpTransport
+public sealed class UdpTransport : IUdpTransport
 {
     private readonly Socket _socket;
     private readonly SocketAddress _receiveAddress = new(AddressFamily.InterNetwork);
@@ -173,7 +173,13 @@ public sealed class UdpTransport : IOffloadUdpTransport
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Blocks until datagrams arrive; copies them (one, or a GRO batch from one source) into
+    /// <paramref name="buffer"/> (pinned, at least 64 KiB), returning their total
+    /// <paramref name="length"/> and <paramref name="segmentSize"/> (every datagram is that long but the
+    /// last, which may be shorter; equal to <paramref name="length"/> for a single datagram). Returns
+    /// false once disposed; transient errors are skipped; throws when the socket fails. (Tests and tools.)
+    /// </summary>
     public unsafe bool TryReceiveBatch(Span<byte> buffer, out int length, out int segmentSize, out UdpSource source)
     {
         Span<ReceivedBatch> one = stackalloc ReceivedBatch[1];
@@ -295,7 +301,8 @@ public sealed class UdpTransport : IOffloadUdpTransport
         return true;
     }
 
-    /// <inheritdoc />
+    /// <summary>Sends one datagram with sendto (tests and tools; the pump sends batches with <see cref="SendSegments"/>).
+    /// Returns false when it could not be sent or the transport is disposed.</summary>
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         if (_disposed)
@@ -315,7 +322,11 @@ public sealed class UdpTransport : IOffloadUdpTransport
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Blocks until a datagram arrives, copies it into <paramref name="buffer"/> and returns true with its
+    /// <paramref name="length"/> (possibly 0) and <paramref name="source"/>; false once disposed. (Tests
+    /// and tools; the pump receives batches with <see cref="ReceiveBatches"/>.)
+    /// </summary>
     public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source)
     {
         while (!_disposed)

@@ -1,3 +1,4 @@
+using Overlay.Testing;
 using System.Buffers.Binary;
 using System.Net;
 using Akka.Actor;

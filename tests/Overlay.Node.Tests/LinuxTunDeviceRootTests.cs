@@ -77,7 +77,7 @@ public class LinuxTunDeviceRootTests
             // skip it, boundedly.
             var length = 0;
             for (var i = 0; i < 50 && (length == 0 || buffer[0] >> 4 != 4); i++)
-                length = tun.Read(buffer);
+                length = tun.Read(buffer, out _);
             Assert.Equal(Ipv4Packet.ParseError.None, Ipv4Packet.TryParse(buffer.AsSpan(0, length), out var sent));
             Assert.Equal((A("10.244.1.0"), A("10.244.5.5"), ProtoUdp), (sent.Source, sent.Destination, sent.Protocol));
             Assert.Equal("hello"u8.ToArray(), sent.Payload[8..].ToArray());
@@ -98,13 +98,13 @@ public class LinuxTunDeviceRootTests
 
             // Dispose wakes a reader blocked in Read, which returns 0.
             var result = -1;
-            var reader = new Thread(() => result = tun.Read(buffer)) { IsBackground = true, Name = "tun-read-test" };
+            var reader = new Thread(() => result = tun.Read(buffer, out _)) { IsBackground = true, Name = "tun-read-test" };
             reader.Start();
             NativeThreads.WaitUntilBlocked("tun-read-test", TimeSpan.FromSeconds(5));
             tun.Dispose();
             Assert.True(reader.Join(TimeSpan.FromSeconds(5)), "reader still blocked after Dispose");
             Assert.Equal(0, result);
-            Assert.Equal(0, tun.Read(buffer));
+            Assert.Equal(0, tun.Read(buffer, out _));
             Assert.False(tun.Write(Ipv4("10.244.5.5", "10.244.1.0")));
 
             // Closing the device removed it and its route.
@@ -116,6 +116,52 @@ public class LinuxTunDeviceRootTests
         {
             tun.Dispose();
         }
+    }
+
+    [RootFact]
+    public void A_device_with_offloads_hands_over_bare_packets_with_their_offload_information_and_takes_bare_packets()
+    {
+        using var ns = new NetworkNamespace();
+        using var tun = ns.Run(() =>
+        {
+            var device = LinuxTunDevice.CreateWithOffloads("ovltestvh0", 1400, out _);
+            new LinkConfigurator().Configure(device.Name, A("10.244.1.0"), 1400, S("10.244.0.0/16"));
+            return device;
+        });
+        Assert.True(tun.OffloadsEnabled);
+
+        // Kernel -> TUN: the virtio_net_hdr is read aside; the buffer starts with the IPv4 header.
+        var buffer = new byte[65536];
+        ns.Run(() =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.SendTo("hello"u8, new IPEndPoint(IPAddress.Parse("10.244.5.5"), 9999));
+            return 0;
+        });
+        var length = 0;
+        var offload = VirtioNetHeader.None;
+        for (var i = 0; i < 50 && (length == 0 || buffer[0] >> 4 != 4); i++)
+            length = tun.Read(buffer, out offload);
+        Assert.Equal(VirtioNetHeader.GsoNone, offload.GsoType);
+        var packet = buffer.AsSpan(0, length);
+        if ((offload.Flags & VirtioNetHeader.FlagNeedsCsum) != 0)
+            Assert.True(GsoSplitter.CompleteChecksum(packet, offload.CsumStart, offload.CsumOffset));
+        Assert.Equal(Ipv4Packet.ParseError.None, Ipv4Packet.TryParse(packet, out var sent));
+        Assert.Equal((A("10.244.1.0"), A("10.244.5.5"), ProtoUdp), (sent.Source, sent.Destination, sent.Protocol));
+        Assert.Equal("hello"u8.ToArray(), sent.Payload[8..].ToArray());
+
+        // TUN -> kernel: Write puts a zero header in front of the bare packet.
+        var received = ns.Run(() =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.Parse("10.244.1.0"), 0));
+            socket.ReceiveTimeout = 5000;
+            var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            Assert.True(tun.Write(UdpPacket("10.244.5.5", "10.244.1.0", 4242, port, "world"u8)));
+            var into = new byte[64];
+            return into[..socket.Receive(into)];
+        });
+        Assert.Equal("world"u8.ToArray(), received);
     }
 
     [RootFact]

@@ -5,8 +5,9 @@ using Overlay.Node.Udp;
 namespace Overlay.Node.Tests;
 
 /// <summary>An offload TUN that records each gathered write as one array (virtio header included).</summary>
-internal sealed class RecordingOffloadTun(int mtu = 1472) : IOffloadTunDevice
+internal sealed class RecordingOffloadTun(int mtu = 1472) : ITunDevice, IGatherWriter
 {
+    private CoalescingTunWriter? _writer;
     public readonly List<byte[]> Written = new();
     public bool Reject { get; set; }
     public bool RejectGso { get; set; }
@@ -17,8 +18,35 @@ internal sealed class RecordingOffloadTun(int mtu = 1472) : IOffloadTunDevice
     public bool OffloadsEnabled => true;
     public bool UdpOffloads { get; init; }
     public bool UdpOffloadsEnabled => UdpOffloads;
-    public int Read(Span<byte> buffer) => 0;
-    public bool Write(ReadOnlySpan<byte> packet) => throw new NotSupportedException("offload pumps write by gather");
+
+    /// <summary>The device's batch writer, as <see cref="LinuxTunDevice"/> has one when opened with offloads.</summary>
+    public CoalescingTunWriter Writer => _writer ??= new CoalescingTunWriter(this, UdpOffloadsEnabled);
+
+    public TunBatchResult WriteBatch(ReadOnlySpan<IoVector> packets, Span<bool> written) => Writer.Write(packets, written);
+
+    public event Action<string>? CoalescingDisabled
+    {
+        add => Writer.CoalescingDisabled += value;
+        remove => Writer.CoalescingDisabled -= value;
+    }
+    public int Read(Span<byte> buffer, out VirtioNetHeader offload)
+    {
+        offload = default;
+        return 0;
+    }
+
+    private static readonly byte[] ZeroHeader = new byte[VirtioNetHeader.Size];
+
+    /// <summary>Records the packet as the Linux device writes it: behind a zero virtio_net_hdr.</summary>
+    public unsafe bool Write(ReadOnlySpan<byte> packet)
+    {
+        fixed (byte* h = ZeroHeader)
+        fixed (byte* p = packet)
+        {
+            Span<IoVector> parts = [new IoVector(h, VirtioNetHeader.Size), new IoVector(p, packet.Length)];
+            return WriteGather(parts);
+        }
+    }
 
     public bool WriteGather(ReadOnlySpan<IoVector> parts)
     {
@@ -45,7 +73,7 @@ internal sealed class RecordingOffloadTun(int mtu = 1472) : IOffloadTunDevice
 }
 
 /// <summary>An offload UDP transport that records what each SendSegments call would put on the wire.</summary>
-internal sealed class RecordingOffloadUdp : IOffloadUdpTransport
+internal sealed class RecordingOffloadUdp : IUdpTransport
 {
     public readonly List<(byte[][] Datagrams, int SegmentSize, UdpSource To)> Sends = new();
     public bool Record { get; set; } = true;
@@ -55,14 +83,7 @@ internal sealed class RecordingOffloadUdp : IOffloadUdpTransport
     public bool GroEnabled => true;
     public event Action<string>? SegmentationDisabled { add { } remove { } }
     public bool EnableGro() => true;
-    public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination) => throw new NotSupportedException();
-    public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source) => throw new NotSupportedException();
-    public bool TryReceiveBatch(Span<byte> buffer, out int length, out int segmentSize, out UdpSource source)
-    {
-        length = segmentSize = 0;
-        source = default;
-        return false;
-    }
+    public int ReceiveBatches(Span<byte> buffer, int slotSize, Span<ReceivedBatch> batches) => 0;
 
     public int SendSegments(ReadOnlySpan<IoVector> parts, int partsPerDatagram, int segmentSize, int count, SocketAddress destination)
     {

@@ -7,7 +7,7 @@ using static Overlay.Node.Tests.TestNetwork;
 
 namespace Overlay.Node.Tests;
 
-/// <summary>Node 10.244.1.0/24 at 192.0.2.1 with peer 10.244.2.0/24 at 192.0.2.2, offload pumps over recording fakes.</summary>
+/// <summary>Node 10.244.1.0/24 at 192.0.2.1 with peer 10.244.2.0/24 at 192.0.2.2, the pumps over recording offload fakes.</summary>
 internal sealed class OffloadFixture
 {
     public const int Mtu = 1472;
@@ -16,8 +16,8 @@ internal sealed class OffloadFixture
     public readonly PeerCounters PeerCounters = new();
     public readonly DropCounters Drops = new();
     public readonly ForwardingTableRef Table;
-    public readonly OffloadInsidePump Inside;
-    public readonly OffloadOutsidePump Outside;
+    public readonly InsidePump Inside;
+    public readonly OutsidePump Outside;
     public static readonly UdpSource PeerSource = new(A("192.0.2.2"), 8285);
 
     /// <summary><paramref name="udpOffloads"/>: the TUN took TUN_F_USO4 (UDP runs are coalesced too).</summary>
@@ -25,8 +25,8 @@ internal sealed class OffloadFixture
     {
         Tun = new RecordingOffloadTun(Mtu) { UdpOffloads = udpOffloads };
         Table = new ForwardingTableRef(ForwardingTable.Empty(Config()).With(S("10.244.2.0/24"), E("192.0.2.2"), PeerCounters));
-        Inside = new OffloadInsidePump(Tun, Udp, Table, Drops, A("10.244.1.0"));
-        Outside = new OffloadOutsidePump(Udp, Tun, Table, Drops, S("10.244.1.0/24"), sourceCheck: true);
+        Inside = new InsidePump(Tun, Udp, Table, Drops, A("10.244.1.0"));
+        Outside = new OutsidePump(Udp, Tun, Table, Drops, S("10.244.1.0/24"), sourceCheck: true);
     }
 
     /// <summary>Splits <paramref name="frame"/> (virtio header + packet) with a fresh splitter and returns the
@@ -49,4 +49,12 @@ internal sealed class OffloadFixture
     /// <summary>The concatenation of <paramref name="segments"/> (a UDP GRO batch) and its segment size.</summary>
     public static (byte[] Batch, int SegmentSize) Batch(IReadOnlyList<byte[]> segments) =>
         (segments.SelectMany(s => s).ToArray(), segments[0].Length);
+}
+
+/// <summary>Feeds the inside pump a TUN read as the offload device returns it from a frame (virtio_net_hdr + packet).</summary>
+internal static class InsidePumpFrames
+{
+    /// <summary>Processes <paramref name="frame"/>: the packet after the header, with the header as its offload information.</summary>
+    public static void ProcessFrame(this InsidePump pump, byte[] frame) =>
+        pump.Process(frame.AsSpan(VirtioNetHeader.Size), VirtioNetHeader.Read(frame));
 }

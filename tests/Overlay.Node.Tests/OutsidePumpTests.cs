@@ -102,4 +102,38 @@ public class OutsidePumpTests
         f.AssertOnlyDrop(DropReason.TunWriteError);
         Assert.Equal(0, f.PeerCounters.RxPackets);
     }
+
+    [Fact]
+    public void A_receive_batch_of_more_datagrams_than_one_tun_batch_holds_is_written_whole_and_counted_per_peer()
+    {
+        // 65500 bytes of 100-byte datagrams: 655 of them, more than the 512 one TUN batch holds.
+        using var f = new PumpFixture();
+        var packet = Ipv4("10.244.2.9", "10.244.1.5", ProtoUdp, payload: new byte[100 - 28]);
+        var batch = Enumerable.Repeat(packet, 655).SelectMany(p => p).ToArray();
+
+        f.Outside.Process(batch, packet.Length, PumpFixture.PeerSource);
+
+        Assert.Equal(655, f.Tun.WrittenCount);
+        Assert.Equal(655, f.PeerCounters.RxPackets);
+        Assert.Equal(655L * packet.Length, f.PeerCounters.RxBytes);
+        Assert.Equal(0, f.Drops.Total);
+    }
+
+    [Fact]
+    public void In_a_batch_only_the_packets_the_tun_refused_count_as_tun_write_errors()
+    {
+        using var f = new PumpFixture();
+        var packet = Ipv4("10.244.2.9", "10.244.1.5", ProtoUdp);
+        var spoofed = Ipv4("10.244.2.9", "10.244.1.5", ProtoUdp);
+        f.Outside.Process([.. packet, .. packet], packet.Length, PumpFixture.PeerSource);
+        f.Tun.RejectWrites = true;
+        f.Outside.Process([.. packet, .. packet, .. packet], packet.Length, PumpFixture.PeerSource);
+        f.Outside.Process(spoofed, PumpFixture.Attacker);
+
+        Assert.Equal(2, f.Tun.WrittenCount);
+        Assert.Equal(2, f.PeerCounters.RxPackets);
+        Assert.Equal(3, f.Drops[DropReason.TunWriteError]);
+        Assert.Equal(1, f.Drops[DropReason.SpoofedSource]);
+        Assert.Equal(4, f.Drops.Total);
+    }
 }

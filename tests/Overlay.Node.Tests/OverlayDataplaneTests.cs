@@ -1,3 +1,4 @@
+using Overlay.Testing;
 using System.Net;
 using Overlay.Actors.Node;
 using Overlay.Node.Dataplane;

@@ -2,6 +2,7 @@ using Overlay.Actors.Node;
 using Overlay.Node.Dataplane;
 using Overlay.Node.Tun;
 using Overlay.Node.Udp;
+using Overlay.Testing;
 using static Overlay.Node.Tests.Packets;
 using static Overlay.Node.Tests.TestNetwork;
 

@@ -1,3 +1,4 @@
+using Overlay.Testing;
 using System.Net;
 using Overlay.Actors.Addressing;
 using Overlay.Actors.Configuration;
@@ -48,7 +49,7 @@ public class PumpSchedulingTests
         Action pump = () =>
         {
             policies.Add(NativeThreads.CurrentThreadPolicy());
-            while (tun.Read(new byte[2048]) > 0)
+            while (tun.Read(new byte[2048], out _) > 0)
             {
             }
         };

@@ -1,3 +1,4 @@
+using Overlay.Testing;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;

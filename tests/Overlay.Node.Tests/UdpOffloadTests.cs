@@ -118,7 +118,7 @@ public class UdpOffloadTests
     public void A_uso_read_whose_datagrams_exceed_the_mtu_is_dropped_as_too_big()
     {
         var f = new OffloadFixture(udpOffloads: true);
-        f.Inside.Process(UsoFrame(Payload(3000), 1445, id: 1));
+        f.Inside.ProcessFrame(UsoFrame(Payload(3000), 1445, id: 1));
         Assert.Equal(1, f.Drops[DropReason.TooBig]);
         Assert.Empty(f.Udp.Sends);
     }
@@ -130,7 +130,7 @@ public class UdpOffloadTests
         var payload = Payload(100 * 200 + 7);
         var expected = Expected(payload, 200, id: 7);
 
-        f.Inside.Process(UsoFrame(payload, 200, id: 7));
+        f.Inside.ProcessFrame(UsoFrame(payload, 200, id: 7));
 
         Assert.Equal([64, 37], f.Udp.Sends.Select(s => s.Datagrams.Length).ToArray());
         Assert.All(f.Udp.Sends, s => Assert.Equal(228, s.SegmentSize));
@@ -181,7 +181,7 @@ public class UdpOffloadTests
 
         Assert.Equal(datagrams, f.Tun.Written.Select(w => w[VirtioNetHeader.Size..]).ToList());
         Assert.All(f.Tun.Written, w => Assert.Equal(VirtioNetHeader.None, VirtioNetHeader.Read(w)));
-        Assert.False(f.Outside.CoalescingUdp);
+        Assert.False(f.Tun.Writer.CoalescingUdp);
     }
 
     [Fact]
@@ -218,7 +218,7 @@ public class UdpOffloadTests
         var f = new OffloadFixture(udpOffloads: true);
         f.Tun.RejectGso = true;
         string? notice = null;
-        f.Outside.CoalescingDisabled += reason => notice = reason;
+        f.Tun.Writer.CoalescingDisabled += reason => notice = reason;
         var datagrams = Enumerable.Range(0, 3).Select(i => Datagram("10.244.2.9", "10.244.1.5", Payload(500, i), id: (ushort)i)).ToList();
         var (batch, segmentSize) = OffloadFixture.Batch(datagrams);
 
@@ -228,8 +228,8 @@ public class UdpOffloadTests
 
         Assert.Equal("TUN rec0 refused a GSO_UDP_L4 write; writing one UDP datagram per call from now on", notice);
         Assert.Equal(3, f.Drops[DropReason.TunWriteError]);
-        Assert.False(f.Outside.CoalescingUdp);
-        Assert.True(f.Outside.Coalescing);
+        Assert.False(f.Tun.Writer.CoalescingUdp);
+        Assert.True(f.Tun.Writer.Coalescing);
         Assert.Equal(datagrams, f.Tun.Written.Select(w => w[VirtioNetHeader.Size..]).ToList());
     }
 }

@@ -1,3 +1,4 @@
+using Overlay.Testing;
 using System.Net;
 using Akka.Actor;
 using Overlay.Actors.Addressing;

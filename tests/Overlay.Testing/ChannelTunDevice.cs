@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Overlay.Node.Tun;
 
-namespace Overlay.Node.Tun;
+namespace Overlay.Testing;
 
 /// <summary>
 /// An in-memory <see cref="ITunDevice"/> for tests: <see cref="InjectFromKernel"/> queues a packet
@@ -47,8 +48,10 @@ public sealed class ChannelTunDevice(string name = "overlay0", int mtu = 1472) :
         _toKernel.TryTake(out packet!, timeout);
 
     /// <inheritdoc />
-    public int Read(Span<byte> buffer)
+    public int Read(Span<byte> buffer, out VirtioNetHeader offload)
     {
+        // A device without offloads: every packet is an ordinary one.
+        offload = VirtioNetHeader.None;
         try
         {
             var packet = _fromKernel.Take(_disposed.Token);

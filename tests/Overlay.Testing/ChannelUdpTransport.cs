@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Overlay.Actors.Addressing;
+using Overlay.Node.Udp;
+using Overlay.Node.Tun;
 
-namespace Overlay.Node.Udp;
+namespace Overlay.Testing;
 
 /// <summary>
 /// An in-memory <see cref="IUdpTransport"/> attached to a <see cref="ChannelUdpNetwork"/>. Its
@@ -36,7 +38,29 @@ public sealed class ChannelUdpTransport : IUdpTransport
     /// <summary>When true, <see cref="Send"/> fails every datagram, as a socket hitting ENOBUFS would.</summary>
     public bool FailSends { get; set; }
 
+    /// <summary>True: a batch is delivered datagram by datagram either way, as the wire would carry it.</summary>
+    public bool SegmentationEnabled => true;
+
     /// <inheritdoc />
+    public event Action<string>? SegmentationDisabled { add { } remove { } }
+
+    /// <inheritdoc />
+    public int SendSegments(ReadOnlySpan<IoVector> parts, int partsPerDatagram, int segmentSize, int count, SocketAddress destination)
+    {
+        var bytes = new List<byte>();
+        foreach (var part in parts)
+            bytes.AddRange(part.AsSpan().ToArray());
+        var all = bytes.ToArray();
+        var sent = 0;
+        for (var i = 0; i < count && i * segmentSize <= all.Length; i++)
+        {
+            if (Send(all.AsSpan(i * segmentSize, Math.Min(segmentSize, all.Length - i * segmentSize)), destination))
+                sent++;
+        }
+        return sent;
+    }
+
+    /// <summary>Sends one datagram (a peer's side in tests); false when disposed or <see cref="FailSends"/>.</summary>
     public bool Send(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         if (IsDisposed || FailSends || !UdpSource.TryRead(destination, out var to))
@@ -47,6 +71,32 @@ public sealed class ChannelUdpTransport : IUdpTransport
     }
 
     /// <inheritdoc />
+    public bool GroEnabled => false;
+
+    /// <inheritdoc />
+    public bool EnableGro() => false;
+
+    /// <inheritdoc />
+    public int ReceiveBatches(Span<byte> buffer, int slotSize, Span<ReceivedBatch> batches)
+    {
+        var slots = Math.Min(batches.Length, buffer.Length / slotSize);
+        if (slots <= 0 || !TryReceive(buffer[..slotSize], out var length, out var source))
+            return 0;
+        batches[0] = new ReceivedBatch(0, length, length, source);
+        var filled = 1;
+        // Then whatever is already queued, as recvmmsg with MSG_WAITFORONE takes it.
+        while (filled < slots && _inbox.TryTake(out var next))
+        {
+            var (datagram, from) = next;
+            var taken = Math.Min(datagram.Length, slotSize);
+            datagram.AsSpan(0, taken).CopyTo(buffer[(filled * slotSize)..]);
+            batches[filled] = new ReceivedBatch(filled * slotSize, taken, taken, from);
+            filled++;
+        }
+        return filled;
+    }
+
+    /// <summary>Blocks until a datagram arrives and copies it into <paramref name="buffer"/>; false once disposed.</summary>
     public bool TryReceive(Span<byte> buffer, out int length, out UdpSource source)
     {
         try

@@ -1,6 +1,7 @@
 using Overlay.Actors.Addressing;
+using Overlay.Node.Tun;
 
-namespace Overlay.Node.Tun;
+namespace Overlay.Testing;
 
 /// <summary>The link configurator for in-memory devices: there is no kernel link, so it does nothing.</summary>
 public sealed class NoLinkConfigurator : ILinkConfigurator

@@ -1,7 +1,8 @@
 using System.Net;
 using Overlay.Actors.Addressing;
+using Overlay.Node.Udp;
 
-namespace Overlay.Node.Udp;
+namespace Overlay.Testing;
 
 /// <summary>
 /// An in-memory UDP "switch" for tests: transports made by <see cref="Bind"/> deliver datagrams to
