@@ -52,7 +52,7 @@ public sealed class ControlPlaneRestartSpec
             },
             network.Bind,
             NoLinkConfigurator.Instance);
-        var identity = new NodeIdentity("me", IPAddress.Parse("192.0.2.22"), 8285, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        var identity = new NodeIdentity("me", IPAddress.Parse("192.0.2.22"), 8285, null);
         var lifetime = new TestLifetime();
         var supervisor = new ControlPlaneSupervisor(_ => BuildIncarnation(seed.Address, identity, dataplane), TimeSpan.FromSeconds(20),
             lifetime, NullLogger<ControlPlaneSupervisor>.Instance, () => dataplane.Peers().Count,
@@ -138,7 +138,7 @@ public sealed class ControlPlaneRestartSpec
                 SubnetFilePath = Path.Combine(Path.GetTempPath(), $"overlay-island-{Guid.NewGuid():N}", "subnet.env"),
             },
             (name, mtu, _) => new ChannelTunDevice(name, mtu), network.Bind, NoLinkConfigurator.Instance);
-        var identity = new NodeIdentity("island", IPAddress.Parse("192.0.2.23"), 8285, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        var identity = new NodeIdentity("island", IPAddress.Parse("192.0.2.23"), 8285, null);
         var supervisor = new ControlPlaneSupervisor(_ => BuildIncarnation(seedAddress, identity, dataplane), TimeSpan.FromSeconds(2),
             new TestLifetime(), NullLogger<ControlPlaneSupervisor>.Instance, () => dataplane.Peers().Count,
             initialBackoff: TimeSpan.FromMilliseconds(200));
@@ -186,7 +186,8 @@ public sealed class ControlPlaneRestartSpec
             .WithLeaseRegistryProxy()
             .WithActors((system, registry, _) =>
             {
-                var node = system.ActorOf(NodeActor.Props(identity, registry.Get<LeaseRegistryActor>(), dataplane), "node");
+                var node = system.ActorOf(NodeActor.Props(identity, new NodeTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)),
+                    registry.Get<LeaseRegistryActor>(), dataplane), "node");
                 registry.Register<NodeActor>(node);
             }));
         return builder.Build();
