@@ -13,9 +13,9 @@ namespace Overlay.Node.Udp;
 /// <see cref="IUdpTransport"/> over a System.Net.Sockets IPv4 UDP socket. Receives into the caller's
 /// span with a reused <see cref="SocketAddress"/> (Socket.ReceiveFrom(Span, SocketFlags,
 /// SocketAddress)), so the steady state allocates nothing per datagram. The offload calls
-/// (<see cref="SendSegments"/>, <see cref="TryReceiveBatch"/>) use raw sendmsg/recvmsg on the socket's
-/// descriptor, holding a reference on its handle during each call so Dispose never closes it under a
-/// running syscall. Thread-safety as the interface.
+/// (<see cref="SendSegments"/>, <see cref="ReceiveBatches"/>, <see cref="TryReceiveBatch"/>) use raw
+/// sendmsg and recvmmsg on the socket's descriptor, holding a reference on its handle during each call
+/// so Dispose never closes it under a running syscall. Thread-safety as the interface.
 /// </summary>
 public sealed class UdpTransport : IOffloadUdpTransport
 {
