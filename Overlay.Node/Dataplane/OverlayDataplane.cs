@@ -72,10 +72,15 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     public static OverlayDataplane CreateLinux(DataplaneOptions options, ILogger<OverlayDataplane>? logger = null)
     {
         var multiQueue = options.TunQueues > 1;
-        return new OverlayDataplane(options,
+        OverlayDataplane? dataplane = null;
+        // The sockets count the drops they detect themselves into the data path's counters (the
+        // factory runs only once the data path exists, on Start).
+        dataplane = new OverlayDataplane(options,
             (name, mtu, first) => first is LinuxTunDevice device ? device.AttachQueue()
                 : options.Offload ? OpenWithOffloads(name, mtu, multiQueue, logger) : LinuxTunDevice.Create(name, mtu, multiQueue),
-            local => UdpTransport.Bind(local, reusePort: multiQueue), new LinkConfigurator(), logger, ProcNetDevStatistics.Instance);
+            local => UdpTransport.Bind(local, reusePort: multiQueue, dataplane!.Drops), new LinkConfigurator(), logger,
+            ProcNetDevStatistics.Instance);
+        return dataplane;
     }
 
     private static ITunDevice OpenWithOffloads(string name, int mtu, bool multiQueue, ILogger? logger)

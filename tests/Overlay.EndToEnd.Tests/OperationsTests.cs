@@ -102,7 +102,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.True(Value(scrape, "overlay_offload_tun_writes_total", "kind=\"single\"") >= pings);
         Assert.Equal(1, Value(scrape, "overlay_dataplane_up"));
         Assert.Equal(1, Value(scrape, "overlay_node_control_plane_up"));
-        foreach (var reason in new[] { "not_ipv4", "malformed", "no_route", "too_big", "not_for_this_subnet", "spoofed_source", "unknown_source", "send_error", "tun_write_error" })
+        foreach (var reason in new[] { "not_ipv4", "malformed", "no_route", "too_big", "not_for_this_subnet", "spoofed_source", "unknown_source", "send_error", "tun_write_error", "control_truncated" })
         {
             Assert.True(Value(scrape, "overlay_packets_dropped_total", $"reason=\"{reason}\"") >= 0, $"no drop series for {reason}");
         }
