@@ -3,6 +3,7 @@ using System.Net;
 using Overlay.Actors.Addressing;
 using Overlay.Hosting.Cli;
 using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Cluster.Tls;
 using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
 using Overlay.Hosting.Metrics;
@@ -61,6 +62,8 @@ public sealed record NodeSettings(
         .Add("version", BuildInfo.Version)
         .Add("node-name", NodeName)
         .Add("cluster-address", Cluster.SelfAddress)
+        .Add("cluster-bind", Cluster.BindHost)
+        .Add("cluster-tls", Cluster.Tls?.Describe() ?? "off (--insecure-cluster)")
         .Add("seeds", string.Join(",", Cluster.Seeds))
         .Add("public-ip", PublicIp)
         .Add("port", Port is { } port ? $"{port} (--port overrides Backend.Port)" : "Backend.Port of the network config")
@@ -134,6 +137,8 @@ public sealed class NodeOptions
     { Description = "How often the --ip-masq rules are checked and restored [env OVERLAY_IPTABLES_RESYNC; default 5s]" };
     /// <summary>--management-token-file.</summary>
     public ManagementTokenOption ManagementToken { get; } = new();
+    /// <summary>--tls-cert, --tls-key, --tls-ca and --insecure-cluster.</summary>
+    public ClusterTlsOptions Tls { get; } = new();
     /// <summary>--log-format and --log-level.</summary>
     public LoggingOptions Logging { get; } = new();
 
@@ -181,6 +186,7 @@ public sealed class NodeOptions
         command.Options.Add(RegistryLostAfter);
         command.Options.Add(Mtu);
         ManagementToken.AddTo(command);
+        Tls.AddTo(command);
         Logging.AddTo(command);
     }
 
@@ -219,7 +225,10 @@ public sealed class NodeOptions
         var ipMasq = result.GetResult(IpMasq) is { Implicit: false } given && given.Tokens.Count == 0
             || flags.Choice(IpMasq, "false", ["true", "false", "on", "off", "1", "0"], "OVERLAY_IP_MASQ") is "true" or "on" or "1";
         var resync = flags.Duration(IptablesResync, TimeSpan.FromSeconds(5), "OVERLAY_IPTABLES_RESYNC");
-        var cluster = new ClusterSettings(clusterHost, clusterPort, seeds, [ClusterRoles.Node]);
+        var tls = Tls.Bind(result, flags);
+        var cluster = new ClusterSettings(clusterHost, clusterPort, [], [ClusterRoles.Node],
+            ClusterSettings.ChooseBindHost(clusterHost, underlay.LocalAddresses()), tls);
+        cluster = cluster with { Seeds = ClusterSettings.NormalizeSeeds(seeds, cluster.Protocol) };
         return new NodeSettings(cluster, nodeName, publicIp, iface, mtu, port, subnetFile, tunName,
             underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck, ipMasq, resync, Logging.Bind(flags),
             Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on",
@@ -262,4 +271,7 @@ public interface IUnderlayProbe
     int MtuOf(string iface);
     /// <summary>FLANNEL_SUBNET of an existing subnet.env, or null.</summary>
     Ipv4Subnet? ReadRequestedSubnet(string path);
+    /// <summary>The addresses of this host's interfaces: remoting binds the cluster address when it
+    /// is one of them (see <see cref="ClusterSettings.ChooseBindHost"/>). Default: the OS's.</summary>
+    IReadOnlyList<IPAddress> LocalAddresses() => ClusterSettings.LocalAddresses();
 }

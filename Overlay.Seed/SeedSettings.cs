@@ -4,10 +4,12 @@ using Overlay.Actors.Configuration;
 using Overlay.Actors.Leases;
 using Overlay.Hosting.Cli;
 using Overlay.Hosting.Cluster;
+using Overlay.Hosting.Cluster.Tls;
 using Overlay.Hosting.Logging;
 using Overlay.Hosting.Management;
 using Overlay.Hosting.Metrics;
 using Overlay.Hosting.Storage;
+using Overlay.Seed.Membership;
 
 namespace Overlay.Seed;
 
@@ -21,15 +23,27 @@ public sealed record SeedSettings(
     ManagementSettings Management,
     RegistrySettings Registry,
     LogSettings Log,
+    string DataDir,
+    IReadOnlyList<string> RememberedMembers,
+    TimeSpan JoinDelay,
+
     bool NetConfigApply = false)
 {
+    /// <summary>The file where this seed records the members it sees (see KnownMembersFile).</summary>
+    public string KnownMembersPath => Membership.KnownMembersFile.PathIn(DataDir);
+
     /// <summary>Every effective setting, redacted (no token, no database password): the start log
     /// line and `check-config` print exactly this.</summary>
     public EffectiveSettings Describe() => new EffectiveSettings()
         .Add("version", BuildInfo.Version)
         .Add("cluster-address", Cluster.SelfAddress)
+        .Add("cluster-bind", Cluster.BindHost)
+        .Add("cluster-tls", Cluster.Tls?.Describe() ?? "off (--insecure-cluster)")
         .Add("seeds", string.Join(",", Cluster.Seeds))
         .Add("roles", string.Join(",", Cluster.Roles))
+        .Add("data-dir", DataDir)
+        .Add("remembered-members", RememberedMembers.Count)
+        .Add("join-delay", JoinDelay)
         .Add("network", Network.Network)
         .Add("subnet-len", Network.SubnetLen)
         .Add("subnet-range", $"{Network.SubnetMin}..{Network.SubnetMax}")
@@ -59,7 +73,7 @@ public sealed class SeedOptions
     { Description = $"Remoting port [env CLUSTER_PORT; default {DefaultClusterPort}]" };
     /// <summary>--seeds.</summary>
     public Option<string?> Seeds { get; } = new("--seeds")
-    { Description = "Comma-separated seed addresses akka.tcp://overlay@host:port; this seed adds itself when missing [env CLUSTER_SEEDS]" };
+    { Description = "Comma-separated seed addresses akka.tcp://overlay@host:port (akka.ssl.tcp:// is the same; the TLS setting picks the protocol); this seed adds itself when missing [env CLUSTER_SEEDS]" };
     /// <summary>--net-config-path.</summary>
     public Option<string?> NetConfigPath { get; } = new("--net-config-path")
     { Description = "flannel net-conf.json [env OVERLAY_NET_CONFIG_PATH; default: embedded 10.244.0.0/16, SubnetLen 24, udp 8285]" };
@@ -71,7 +85,7 @@ public sealed class SeedOptions
     };
     /// <summary>--data-dir.</summary>
     public Option<string?> DataDir { get; } = new("--data-dir")
-    { Description = "Directory of the SQLite registry database [env OVERLAY_DATA_DIR; default ./data]" };
+    { Description = "Directory of the SQLite registry database and of the list of cluster members this seed last saw [env OVERLAY_DATA_DIR; default ./data]" };
     /// <summary>--db-provider.</summary>
     public Option<string?> DbProvider { get; } = new("--db-provider")
     { Description = "Registry storage: sqlite or postgres [env OVERLAY_DB_PROVIDER; default sqlite]" };
@@ -95,6 +109,8 @@ public sealed class SeedOptions
     { Description = "Registry snapshot after this many events [env OVERLAY_SNAPSHOT_EVERY; default 100]" };
     /// <summary>--management-token-file.</summary>
     public ManagementTokenOption ManagementToken { get; } = new();
+    /// <summary>--tls-cert, --tls-key, --tls-ca and --insecure-cluster.</summary>
+    public ClusterTlsOptions Tls { get; } = new();
     /// <summary>--log-format and --log-level.</summary>
     public LoggingOptions Logging { get; } = new();
 
@@ -105,6 +121,7 @@ public sealed class SeedOptions
                      ManagementHost, ManagementPort, LeaseTtl, LeaseGrace, SnapshotEvery })
             command.Options.Add(option);
         ManagementToken.AddTo(command);
+        Tls.AddTo(command);
         Logging.AddTo(command);
     }
 
@@ -114,11 +131,27 @@ public sealed class SeedOptions
         var flags = new FlagReader(result, environment);
         var host = flags.String(ClusterIp, Dns.GetHostName(), "CLUSTER_IP", "OVERLAY_CLUSTER_IP");
         var port = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true, "CLUSTER_PORT", "OVERLAY_CLUSTER_PORT");
-        var self = $"akka.tcp://{ClusterSettings.SystemName}@{host}:{port}";
-        var seeds = flags.SeedAddresses(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS");
+        var tls = Tls.Bind(result, flags);
+        var cluster = new ClusterSettings(host, port, [], [ClusterRoles.Seed, ClusterRoles.Registry],
+            ClusterSettings.ChooseBindHost(host, ClusterSettings.LocalAddresses()), tls);
+        var self = cluster.SelfAddress;
+        var seeds = ClusterSettings.NormalizeSeeds(flags.SeedAddresses(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS"), cluster.Protocol);
         if (!seeds.Contains(self))
             seeds.Add(self);
-        var cluster = new ClusterSettings(host, port, seeds, [ClusterRoles.Seed, ClusterRoles.Registry]);
+        var dataDir = flags.String(DataDir, "./data", "OVERLAY_DATA_DIR");
+        KnownMembersFile.Contents remembered;
+        try
+        {
+            Directory.CreateDirectory(dataDir);
+            remembered = KnownMembersFile.ReadContents(KnownMembersFile.PathIn(dataDir));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException($"--data-dir: cannot use '{dataDir}': {ex.Message}");
+        }
+        // Remembered addresses in this run's protocol (a seed switched to TLS remembers akka.tcp ones).
+        remembered = remembered with { Addresses = ClusterSettings.NormalizeSeeds(remembered.Addresses, cluster.Protocol) };
+        cluster = cluster with { Seeds = SeedJoinPlan.SeedsFor(self, seeds, remembered.Addresses) };
 
         var (configPath, configSource) = flags.Raw(NetConfigPath, "OVERLAY_NET_CONFIG_PATH");
         NetworkConfig network;
@@ -157,7 +190,7 @@ public sealed class SeedOptions
                 connection ?? throw new SettingsException("--db: a connection string is required with --db-provider postgres")),
             _ => connection is not null
                 ? new StorageSettings(StorageProvider.Sqlite, connection)
-                : StorageSettings.SqliteIn(flags.String(DataDir, "./data", "OVERLAY_DATA_DIR")),
+                : StorageSettings.SqliteIn(dataDir),
         };
 
         var management = new ManagementSettings(
@@ -177,6 +210,6 @@ public sealed class SeedOptions
             SnapshotEvery = snapshotEvery,
         };
         return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry,
-            Logging.Bind(flags), apply);
+            Logging.Bind(flags), dataDir, remembered.Addresses, SeedJoinPlan.JoinDelayFor(self, remembered), apply);
     }
 }

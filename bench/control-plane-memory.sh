@@ -74,14 +74,21 @@ peer_routes() {
 "$REPO_ROOT/lab/topology.sh" up "$PREFIX" 1 >/dev/null
 
 echo '{"Network":"10.244.0.0/16","SubnetLen":28,"Backend":{"Type":"udp"}}' > "$RUN_DIR/net-conf.json"
-ip netns exec "$PREFIX-seed" dotnet "$SEED_DLL" --cluster-ip "$SEED_ADDR" --cluster-port "$SEED_PORT" \
+# Remoting with mutual TLS, as in production.
+dotnet "$SEED_DLL" ca init --dir "$RUN_DIR/tls" >/dev/null
+dotnet "$SEED_DLL" ca issue --dir "$RUN_DIR/tls" --name seed --ip "$SEED_ADDR" >/dev/null
+dotnet "$SEED_DLL" ca issue --dir "$RUN_DIR/tls" --name h1 --ip "$NODE_ADDR" >/dev/null
+tls() { echo "--tls-cert $RUN_DIR/tls/$1.crt --tls-key $RUN_DIR/tls/$1.key --tls-ca $RUN_DIR/tls/ca.crt"; }
+# shellcheck disable=SC2046
+ip netns exec "$PREFIX-seed" dotnet "$SEED_DLL" --cluster-ip "$SEED_ADDR" --cluster-port "$SEED_PORT" $(tls seed) \
     --data-dir "$RUN_DIR/seed" --net-config-path "$RUN_DIR/net-conf.json" \
     --management-host 127.0.0.1 --management-port "$MGMT_PORT" > "$RUN_DIR/seed.log" 2>&1 < /dev/null &
 SEED_PID=$!   # ip netns exec execs in place: this is the seed's own PID
 PIDS+=("$SEED_PID")
 wait_ready seed "$PREFIX-seed" "$SEED_PID" "$RUN_DIR/seed.log"
 
-ip netns exec "$PREFIX-h1" dotnet "$NODE_DLL" --seeds "akka.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
+# shellcheck disable=SC2046
+ip netns exec "$PREFIX-h1" dotnet "$NODE_DLL" --seeds "akka.ssl.tcp://overlay@$SEED_ADDR:$SEED_PORT" $(tls h1) \
     --public-ip "$NODE_ADDR" --iface eth0 --subnet-file "$RUN_DIR/subnet.env" --node-name "$PREFIX-h1" \
     --management-host 127.0.0.1 --management-port "$MGMT_PORT" > "$RUN_DIR/node.log" 2>&1 < /dev/null &
 NODE_PID=$!

@@ -175,10 +175,20 @@ wait_ready() {
     done
 }
 
+# --tls-* flags of member $1 (remoting runs with mutual TLS, as in production); makes the lab CA
+# and the member's certificate on first use.
+tls_flags() {
+    [[ -f "$RUN_DIR/tls/ca.crt" ]] || dotnet "$SEED_DLL" ca init --dir "$RUN_DIR/tls" >/dev/null
+    [[ -f "$RUN_DIR/tls/$1.crt" ]] || dotnet "$SEED_DLL" ca issue --dir "$RUN_DIR/tls" --name "$1" >/dev/null
+    echo "--tls-cert $RUN_DIR/tls/$1.crt --tls-key $RUN_DIR/tls/$1.key --tls-ca $RUN_DIR/tls/ca.crt"
+}
+
 start_seed() {
     mkdir -p "$RUN_DIR/seed"
+    local tls; tls=$(tls_flags seed)
     # Backgrounded directly (not through in_ns): "ip netns exec" execs the command, so $! is its PID.
-    ip netns exec "$(ns seed)" dotnet "$SEED_DLL" --cluster-ip "$SEED_ADDR" --cluster-port "$SEED_PORT" --data-dir "$RUN_DIR/seed" \
+    # shellcheck disable=SC2086
+    ip netns exec "$(ns seed)" dotnet "$SEED_DLL" --cluster-ip "$SEED_ADDR" --cluster-port "$SEED_PORT" --data-dir "$RUN_DIR/seed" $tls \
         --management-host 127.0.0.1 --management-port "$MGMT_PORT" > "$RUN_DIR/seed/seed.log" 2>&1 < /dev/null &
     SEED_PID=$!
     STARTED_PIDS+=("$SEED_PID")
@@ -188,9 +198,11 @@ start_seed() {
 
 declare -A NODE_PID
 start_node() {
-    local i=$1 offload=$2 dir="$RUN_DIR/h$1"
+    local i=$1 offload=$2 dir="$RUN_DIR/h$1" tls
     mkdir -p "$dir"
-    ip netns exec "$(ns "h$i")" dotnet "$NODE_DLL" --seeds "akka.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
+    tls=$(tls_flags "h$i")
+    # shellcheck disable=SC2086
+    ip netns exec "$(ns "h$i")" dotnet "$NODE_DLL" --seeds "akka.ssl.tcp://overlay@$SEED_ADDR:$SEED_PORT" $tls \
         --public-ip "192.0.2.$(( 10 + i ))" --iface eth0 --subnet-file "$dir/subnet.env" \
         --node-name "$PREFIX-h$i" --management-host 127.0.0.1 --management-port "$MGMT_PORT" \
         --offload "$offload" $NODE_ARGS > "$dir/node.log" 2>&1 < /dev/null &

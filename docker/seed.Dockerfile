@@ -19,8 +19,15 @@ LABEL org.opencontainers.image.title="overlay-seed" \
 
 COPY artifacts/publish/overlay-seed/ /app/
 COPY docker/healthcheck.sh /usr/local/bin/overlay-healthcheck
-# The SQLite registry (default storage) lives in /var/lib/overlay/data: mount a volume there.
+COPY docker/credentials.sh /usr/local/bin/overlay-credentials
+# The seed needs no privilege at all: it runs as the unprivileged user overlay (uid 10001), which
+# owns /var/lib/overlay. The SQLite registry (default storage) lives in /var/lib/overlay/data:
+# mount a volume there (a new named volume takes this directory's owner).
+RUN (id overlay >/dev/null 2>&1 || useradd --system --uid 10001 --user-group --home-dir /var/lib/overlay --no-create-home --shell /usr/sbin/nologin overlay) \
+    && mkdir -p /var/lib/overlay/data \
+    && chown -R overlay:overlay /var/lib/overlay
 WORKDIR /var/lib/overlay
+USER 10001
 # 4053: Akka remoting (--cluster-port); 8558: management HTTP (--management-port).
 EXPOSE 4053/tcp 8558/tcp
 

@@ -241,7 +241,7 @@ scenario_ha() {
     wait_members seed 5
     holder=$(registry_host <<< "$MEMBERS_BODY")
     report "$SCENARIO registry singleton on $holder"
-    [[ "$holder" == "akka.tcp://overlay@$SEED_IP:4053" ]] || fail "registry singleton on '$holder', expected the first seed $SEED_IP"
+    [[ "$holder" == "akka.ssl.tcp://overlay@$SEED_IP:4053" ]] || fail "registry singleton on '$holder', expected the first seed $SEED_IP"
     wait_leases seed 3
     ping_matrix node1 node2 node3
 
@@ -254,7 +254,7 @@ scenario_ha() {
     wait_members seed2 4
     holder=$(registry_host <<< "$MEMBERS_BODY")
     report "$SCENARIO registry singleton on $holder"
-    [[ "$holder" == "akka.tcp://overlay@$SEED2_IP:4053" ]] || fail "registry singleton on '$holder' after the first seed left, expected $SEED2_IP"
+    [[ "$holder" == "akka.ssl.tcp://overlay@$SEED2_IP:4053" ]] || fail "registry singleton on '$holder' after the first seed left, expected $SEED2_IP"
     ping_matrix node1 node2 node3
     wait_leases seed2 3
 

@@ -119,12 +119,35 @@ wait_ready() {
     log "$name ready (PID $pid)"
 }
 
+# The lab's cluster CA and one certificate per member (remoting runs with mutual TLS), and a
+# management token (mode 0600) for the write routes of every process.
+make_credentials() {
+    local i
+    dotnet "$SEED_DLL" ca init --dir "$RUN_DIR/tls" --name "overlay-lab-$PREFIX" >/dev/null \
+        || die "overlay-seed ca init --dir $RUN_DIR/tls failed"
+    dotnet "$SEED_DLL" ca issue --dir "$RUN_DIR/tls" --name seed --ip "$SEED_ADDR" >/dev/null \
+        || die "overlay-seed ca issue --name seed failed"
+    for (( i = 1; i <= HOSTS; i++ )); do
+        dotnet "$SEED_DLL" ca issue --dir "$RUN_DIR/tls" --name "h$i" --ip "192.0.2.$(( 10 + i ))" >/dev/null \
+            || die "overlay-seed ca issue --name h$i failed"
+    done
+    ( umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN_DIR/management-token" )
+    log "cluster CA, member certificates and management token in $RUN_DIR (tls/, management-token)"
+}
+
+# --tls-* flags of member $1.
+tls_flags() { echo "--tls-cert $RUN_DIR/tls/$1.crt --tls-key $RUN_DIR/tls/$1.key --tls-ca $RUN_DIR/tls/ca.crt"; }
+
 start_seed() {
     mkdir -p "$RUN_DIR/seed"
+    # The seed's API listens on every address of its namespace (reachable from the hosts):
+    # reads are open, writes need the token.
+    # shellcheck disable=SC2046
     ip netns exec "$PREFIX-seed" dotnet "$SEED_DLL" \
         --cluster-ip "$SEED_ADDR" --cluster-port "$SEED_PORT" \
         --data-dir "$RUN_DIR/seed" \
-        --management-host 127.0.0.1 --management-port "$MGMT_PORT" \
+        --management-host 0.0.0.0 --management-port "$MGMT_PORT" \
+        --management-token-file "$RUN_DIR/management-token" $(tls_flags seed) \
         > "$RUN_DIR/seed/seed.log" 2>&1 < /dev/null &
     # ip netns exec execs in place: $! is the seed's own PID.
     SEED_PID=$!
@@ -136,12 +159,14 @@ start_seed() {
 start_node() {
     local i=$1 dir="$RUN_DIR/h$1"
     mkdir -p "$dir"
+    # shellcheck disable=SC2046
     ip netns exec "$PREFIX-h$i" dotnet "$NODE_DLL" \
-        --seeds "akka.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
+        --seeds "akka.ssl.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
         --public-ip "192.0.2.$(( 10 + i ))" --iface eth0 --ip-masq \
         --subnet-file "$dir/subnet.env" \
         --node-name "$PREFIX-h$i" \
         --management-host 127.0.0.1 --management-port "$MGMT_PORT" \
+        --management-token-file "$RUN_DIR/management-token" $(tls_flags "h$i") \
         > "$dir/node.log" 2>&1 < /dev/null &
     local pid=$!
     PIDS="$PIDS $pid"
@@ -287,6 +312,7 @@ cmd_up() {
     build
     log "topology $PREFIX: switch, seed, $HOSTS hosts"
     "$TOPOLOGY" up "$PREFIX" "$HOSTS"
+    make_credentials
     start_seed
     local i
     for (( i = 1; i <= HOSTS; i++ )); do start_node "$i"; done

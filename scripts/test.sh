@@ -10,7 +10,7 @@ ROOT=$(pwd)
 
 log() { printf '== %s\n' "$*" >&2; }
 
-need_packages=(iproute2 iputils-ping tcpdump curl postgresql procps iptables containernetworking-plugins docker.io docker-compose debootstrap)
+need_packages=(iproute2 iputils-ping tcpdump curl openssl postgresql procps iptables containernetworking-plugins docker.io docker-compose debootstrap)
 if [ "$(id -u)" = 0 ]; then
   missing=()
   for p in "${need_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

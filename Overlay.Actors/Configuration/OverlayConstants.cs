@@ -67,4 +67,11 @@ public static class OverlayConstants
 
     /// <summary>See <see cref="RegistryStallThreshold"/>: with a long sweep interval, ten missed sweeps.</summary>
     public const int RegistryStallSweeps = 10;
+
+    /// <summary>How many registry snapshots stay in the snapshot store: saving one deletes only those
+    /// older than the last this many. A snapshot that fails to load makes the registry replay the
+    /// whole journal (events are never deleted), so older snapshots are not needed for recovery;
+    /// keeping a few leaves an operator something to compare or restore by hand while the table
+    /// stays bounded.</summary>
+    public const int RegistrySnapshotsKept = 3;
 }

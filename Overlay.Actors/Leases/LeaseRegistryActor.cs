@@ -30,6 +30,7 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
 
     private readonly RegistrySettings _settings;
     private readonly TimeProvider _clock;
+    private readonly bool _fullReplay;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private LeaseRegistryState _state = LeaseRegistryState.Empty;
 
@@ -55,17 +56,24 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
     private readonly System.Diagnostics.Stopwatch _recovery = System.Diagnostics.Stopwatch.StartNew();
     private TimeSpan _snapshotLoaded, _snapshotApplied;
     private long _eventsReplayed;
+    private bool _snapshotOffered;
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public LeaseRegistryActor(RegistrySettings settings, TimeProvider clock)
+    public LeaseRegistryActor(RegistrySettings settings, TimeProvider clock, bool fullReplay = false)
     {
         _settings = settings;
         _clock = clock;
+        _fullReplay = fullReplay;
     }
 
-    /// <summary>Props for the registry.</summary>
-    public static Props Props(RegistrySettings settings, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new LeaseRegistryActor(settings, clock ?? TimeProvider.System));
+    /// <summary>Props for the registry. With <paramref name="fullReplay"/> it ignores snapshots and
+    /// rebuilds from the whole journal (the registry supervisor asks for that after a recovery that
+    /// failed while loading the snapshot), then saves a fresh snapshot.</summary>
+    public static Props Props(RegistrySettings settings, TimeProvider? clock = null, bool fullReplay = false) =>
+        Akka.Actor.Props.Create(() => new LeaseRegistryActor(settings, clock ?? TimeProvider.System, fullReplay));
+
+    /// <inheritdoc />
+    public override Recovery Recovery => _fullReplay ? new Recovery(SnapshotSelectionCriteria.None) : base.Recovery;
 
     /// <inheritdoc />
     public override string PersistenceId => RegistryPersistenceId;
@@ -82,9 +90,11 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
         {
             // Snapshots are saved packed ("S-RB", binary); JSON ones ("S-RS") from older registries still load.
             case SnapshotOffer { Snapshot: PackedRegistrySnapshot packed }:
+                _snapshotOffered = true;
                 RecoverFrom(packed.Snapshot);
                 break;
             case SnapshotOffer { Snapshot: RegistrySnapshot snapshot }:
+                _snapshotOffered = true;
                 RecoverFrom(snapshot);
                 break;
             case ILeaseEvent e:
@@ -120,6 +130,10 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
             typeof(ClusterEvent.IMemberEvent));
         Timers.StartPeriodicTimer(nameof(Sweep), Sweep.Instance, _settings.SweepInterval);
         _lastSweep = System.Diagnostics.Stopwatch.GetTimestamp();
+        // A full replay means the latest snapshot could not be loaded: replace it with a good one.
+        if (_fullReplay && LastSequenceNr > 0)
+            SaveSnapshot(new PackedRegistrySnapshot(_state.ToSnapshot()));
+        Context.Parent.Tell(new RegistryLifecycle.Recovered(_state.Version, _fullReplay));
     }
 
     /// <summary>
@@ -141,6 +155,22 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
         _seen = _seen.WithStall(stall, Monotonic);
         _log.Warning("Lease registry did not run for {0:F1} s (stopped or starved); that time counts against no lease's TTL or grace",
             stall.TotalSeconds);
+    }
+
+    /// <summary>Tells the supervisor why the journal write failed; Akka.Persistence then stops this
+    /// actor (it cannot know whether the event was stored), and the supervisor restarts it with backoff.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new RegistryLifecycle.StorageFailed("journal write", cause, SnapshotLoaded: true));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>Tells the supervisor why recovery failed, and whether it got past the snapshot.</summary>
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Context.Parent.Tell(new RegistryLifecycle.StorageFailed("recovery", reason,
+            SnapshotLoaded: _snapshotOffered || _eventsReplayed > 0));
+        base.OnRecoveryFailure(reason, message);
     }
 
     /// <inheritdoc />
@@ -190,7 +220,11 @@ public sealed class LeaseRegistryActor : UntypedPersistentActor, IWithTimers
                     memberEvent.Member.Roles);
                 break;
             case SaveSnapshotSuccess success:
-                DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
+                // Older snapshots go, but only beyond the last few (see RegistrySnapshotsKept).
+                var keepFrom = success.Metadata.SequenceNr -
+                               (long)_settings.SnapshotEvery * (Configuration.OverlayConstants.RegistrySnapshotsKept - 1);
+                if (keepFrom > 1)
+                    DeleteSnapshots(new SnapshotSelectionCriteria(keepFrom - 1));
                 break;
             case SaveSnapshotFailure failure:
                 _log.Warning(failure.Cause, "Saving the registry snapshot at {0} failed; recovery replays more events",

@@ -92,15 +92,18 @@ public sealed class FlagReader(ParseResult result, Func<string, string?>? enviro
                 .Select(s => s.Trim('"')).ToList();
     }
 
-    /// <summary>A comma-separated list of cluster seed addresses, each akka.tcp://overlay@host:port.</summary>
+    /// <summary>A comma-separated list of cluster seed addresses, each akka.tcp://overlay@host:port or
+    /// akka.ssl.tcp://overlay@host:port (the cluster's TLS setting picks the protocol; see
+    /// <see cref="Cluster.ClusterSettings.NormalizeSeeds"/>).</summary>
     public List<string> SeedAddresses(Option<string?> option, params string[] environmentNames)
     {
-        var prefix = $"akka.tcp://{Cluster.ClusterSettings.SystemName}@";
+        var plain = $"{Cluster.ClusterSettings.PlainProtocol}://{Cluster.ClusterSettings.SystemName}@";
+        var tls = $"{Cluster.ClusterSettings.TlsProtocol}://{Cluster.ClusterSettings.SystemName}@";
         var seeds = List(option, environmentNames).ToList();
         foreach (var seed in seeds)
         {
-            if (!seed.StartsWith(prefix, StringComparison.Ordinal))
-                throw new SettingsException($"{option.Name}: not an address {prefix}host:port: '{seed}'");
+            if (!seed.StartsWith(plain, StringComparison.Ordinal) && !seed.StartsWith(tls, StringComparison.Ordinal))
+                throw new SettingsException($"{option.Name}: not an address {plain}host:port (or {tls}host:port): '{seed}'");
         }
         return seeds;
     }

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Overlay.Actors.Leases;
 using Overlay.Actors.Serialization;
+using Overlay.Hosting.Cluster.Tls;
 
 namespace Overlay.Hosting.Cluster;
 
@@ -18,12 +19,7 @@ public static class OverlayAkkaHosting
     {
         builder
             .AddHoconFile(HoconPath, HoconAddMode.Prepend)
-            .WithRemoting(new RemoteOptions
-            {
-                HostName = settings.BindHost,
-                PublicHostName = settings.AdvertisedHost,
-                Port = settings.Port,
-            })
+            .WithRemoting(RemoteOptionsOf(settings))
             .WithClustering(new ClusterOptions
             {
                 Roles = settings.Roles.ToArray(),
@@ -40,5 +36,37 @@ public static class OverlayAkkaHosting
             .WithActorSystemLivenessCheck()
             .WithAkkaClusterReadinessCheck();
         return builder;
+    }
+
+    /// <summary>
+    /// Remoting on <see cref="ClusterSettings.BindHost"/>, and with <see cref="ClusterSettings.Tls"/>
+    /// mutual TLS: every connection, inbound and outbound, presents this member's certificate and
+    /// requires the peer's, checked by <see cref="ClusterCertificateValidator"/> against the cluster
+    /// CA only. RequireMutualAuthentication is set explicitly (it is Akka's default since 1.5.52):
+    /// without it the server never asks for a client certificate, which is CVE-2025-61778
+    /// (Akka.NET up to 1.5.51 let any TLS client join). Host names are not validated: members
+    /// connect by IP and a member's certificate is a member's wherever it runs.
+    /// </summary>
+    public static RemoteOptions RemoteOptionsOf(ClusterSettings settings)
+    {
+        var options = new RemoteOptions
+        {
+            HostName = settings.BindHost,
+            PublicHostName = settings.AdvertisedHost,
+            Port = settings.Port,
+        };
+        if (settings.Tls is { } tls)
+        {
+            options.EnableSsl = true;
+            options.Ssl = new SslOptions
+            {
+                X509Certificate = tls.Certificate,
+                SuppressValidation = false,
+                RequireMutualAuthentication = true,
+                ValidateCertificateHostname = false,
+                CustomValidator = ClusterCertificateValidator.Callback(tls.Authority),
+            };
+        }
+        return options;
     }
 }

@@ -11,7 +11,8 @@ namespace Overlay.Hosting.Management;
 /// The routes of Akka Management's cluster HTTP API, in its JSON shape:
 /// GET /cluster/members, GET|PUT|DELETE /cluster/members/{address}. PUT and DELETE need the
 /// management token when one is configured (<see cref="ManagementTokenFilter"/>). An address may be given as
-/// "akka.tcp://overlay@host:port" (URL-encoded or not), "overlay@host:port" or "host:port".
+/// "akka.tcp://overlay@host:port" or "akka.ssl.tcp://overlay@host:port" (URL-encoded or not, either
+/// protocol), "overlay@host:port" or "host:port".
 /// They follow the current <see cref="IControlPlane"/>; while there is none (a node's control plane
 /// rejoining) they answer 503 with the reason.
 /// </summary>
@@ -79,11 +80,13 @@ public static class ClusterMembersEndpoints
 
     private static bool Matches(Address address, string wanted)
     {
-        var full = address.ToString();
         var hostPort = $"{address.Host}:{address.Port}";
-        return string.Equals(full, wanted, StringComparison.OrdinalIgnoreCase)
-               || string.Equals($"{address.System}@{hostPort}", wanted, StringComparison.OrdinalIgnoreCase)
-               || string.Equals(hostPort, wanted, StringComparison.OrdinalIgnoreCase);
+        // The protocol is not compared: akka.tcp:// and akka.ssl.tcp:// name the same member
+        // (the cluster's TLS setting decides which one it really is).
+        var scheme = wanted.IndexOf("://", StringComparison.Ordinal);
+        var withoutProtocol = scheme < 0 ? wanted : wanted[(scheme + 3)..];
+        return string.Equals($"{address.System}@{hostPort}", withoutProtocol, StringComparison.OrdinalIgnoreCase)
+               || string.Equals(hostPort, withoutProtocol, StringComparison.OrdinalIgnoreCase);
     }
 
     private static ClusterMembersResponse MembersOf(Akka.Cluster.Cluster cluster)

@@ -8,7 +8,13 @@ public sealed record ManagementSettings(string Host, int Port)
     /// <summary>Akka Management's default port.</summary>
     public const int DefaultPort = 8558;
 
-    /// <summary>Bearer token the write routes require; null leaves them open (reads are always open).</summary>
+    /// <summary>Whether <paramref name="host"/> is reachable from this host only ("localhost", 127.0.0.0/8, ::1).</summary>
+    public static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
+
+    /// <summary>Bearer token the write routes require; null leaves them open (reads are always open),
+    /// which the options allow only on a loopback <see cref="Host"/>.</summary>
     public string? Token { get; init; }
 
     /// <summary>Where <see cref="Token"/> came from, for the start log ("--management-token-file /etc/...",

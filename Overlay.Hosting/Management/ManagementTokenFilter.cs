@@ -9,7 +9,8 @@ namespace Overlay.Hosting.Management;
 /// <summary>
 /// Guards a write route: when <see cref="ManagementSettings.Token"/> is set, the request must carry
 /// "Authorization: Bearer &lt;token&gt;" or gets 401 with a WWW-Authenticate header. Without a
-/// registered <see cref="ManagementSettings"/> or token the route stays open (tests, labs).
+/// registered <see cref="ManagementSettings"/> or token the route stays open; the processes allow
+/// that only on a loopback address (<see cref="ManagementTokenOption.RequireTokenBeyondLoopback"/>).
 /// The comparison takes constant time.
 /// </summary>
 public sealed class ManagementTokenFilter : IEndpointFilter

@@ -13,19 +13,36 @@ public sealed class ManagementTokenOption
     /// <summary>--management-token-file.</summary>
     public Option<string?> TokenFile { get; } = new("--management-token-file")
     {
-        Description = $"File holding the bearer token required by the write routes (PUT/DELETE) [env OVERLAY_MANAGEMENT_TOKEN_FILE, or the token itself in {TokenVariable}; default: writes open]",
+        Description = $"File holding the bearer token required by the write routes (PUT/DELETE) [env OVERLAY_MANAGEMENT_TOKEN_FILE, or the token itself in {TokenVariable}; default: writes open, allowed on a loopback --management-host only]",
     };
 
     /// <summary>Adds the option to <paramref name="command"/>.</summary>
     public void AddTo(Command command) => command.Options.Add(TokenFile);
 
     /// <summary><paramref name="settings"/> with the token read; throws <see cref="SettingsException"/>
-    /// for an unreadable or empty file (never printing its content).</summary>
+    /// for an unreadable or empty file, a file group or others can read (never printing its
+    /// content), and for write routes left open beyond loopback.</summary>
     public ManagementSettings Apply(ManagementSettings settings, FlagReader flags, Func<string, string?>? environment = null)
+    {
+        return RequireTokenBeyondLoopback(Read(settings, flags, environment));
+    }
+
+    /// <summary><paramref name="settings"/> unchanged, unless its write routes would be open on an
+    /// address other than loopback: then <see cref="SettingsException"/>, because anyone who reaches
+    /// that address could then down members and delete leases.</summary>
+    public static ManagementSettings RequireTokenBeyondLoopback(ManagementSettings settings) =>
+        settings.Token is not null || ManagementSettings.IsLoopback(settings.Host)
+            ? settings
+            : throw new SettingsException(
+                $"--management-host: the write routes (PUT/DELETE) would be open to anyone who reaches '{settings.Host}'; "
+                + $"give --management-token-file (or {TokenVariable}), or keep the default 127.0.0.1");
+
+    private ManagementSettings Read(ManagementSettings settings, FlagReader flags, Func<string, string?>? environment)
     {
         var (path, source) = flags.Raw(TokenFile, "OVERLAY_MANAGEMENT_TOKEN_FILE");
         if (path is not null)
         {
+            FilePermissions.RequirePrivate(path, source, "token file");
             string token;
             try
             {

@@ -16,17 +16,21 @@ public static class RegistryHosting
     private static ClusterSingletonOptions SingletonOptions => new() { Role = ClusterRoles.Registry };
 
     /// <summary>Hosts the registry singleton on members with the "registry" role, over
-    /// <paramref name="storage"/>; tables are created on first use.</summary>
+    /// <paramref name="storage"/>; tables are created on first use. The singleton is a
+    /// <see cref="RegistrySupervisor"/> that restarts the registry with backoff when storage fails
+    /// and reports the storage status to <paramref name="health"/> (readiness, metrics).</summary>
     public static AkkaConfigurationBuilder WithLeaseRegistry(this AkkaConfigurationBuilder builder,
-        RegistrySettings settings, StorageSettings storage)
+        RegistrySettings settings, StorageSettings storage, RegistryHealth? health = null)
     {
+        health ??= new RegistryHealth();
         storage.Prepare();
         RegistryWarmUp.StartStorage(storage);
         builder
             .WithSqlPersistence(connectionString: storage.ConnectionString, providerName: storage.Linq2DbProviderName,
                 autoInitialize: true)
-            .WithSingleton<LeaseRegistryActor>(SingletonName, LeaseRegistryActor.Props(settings), SingletonOptions,
-                createProxyToo: true)
+            .WithSingleton<LeaseRegistryActor>(SingletonName,
+                RegistrySupervisor.Props(fullReplay => LeaseRegistryActor.Props(settings, fullReplay: fullReplay), health),
+                SingletonOptions, createProxyToo: true)
             // Plugins, queries and rebuild code ready before the singleton recovers, so recovery does not wait for them.
             .AddStartup((system, _) => RegistryWarmUp.Start(system));
         return builder;

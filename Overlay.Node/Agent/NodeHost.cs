@@ -88,6 +88,7 @@ public static partial class NodeHost
         app.Lifetime.ApplicationStopped.Register(dataplane.Stop);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Overlay.Node");
         LogStarting(logger, settings.Describe().ToLogLine());
+        ClusterSecurityLog.WarnIfInsecure(logger, settings.Cluster);
         await app.StartAsync(cancellation);
         await app.WaitForShutdownAsync(cancellation);
         return app.Services.GetRequiredService<ControlPlaneSupervisor>().ExitCode;

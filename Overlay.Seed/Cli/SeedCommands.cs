@@ -9,7 +9,7 @@ namespace Overlay.Seed.Cli;
 /// <summary>
 /// overlay-seed's subcommands next to the root action: `leases list` (flannel's
 /// `etcdctl get /coreos.com/network/subnets --prefix`), `members` (the cluster as this seed sees it)
-/// and `check-config`. The first two are clients of a running seed's management endpoint.
+/// `check-config` and `ca init|issue` (certificates for --tls-*). The first two are clients of a running seed's management endpoint.
 /// </summary>
 public static class SeedCommands
 {
@@ -22,6 +22,7 @@ public static class SeedCommands
         root.Subcommands.Add(leases);
         root.Subcommands.Add(Create<ClusterMembersResponse>("members", "List the cluster members as the seed sees them (address, status, roles)",
             "cluster/members", MembersTable, output: output, error: error));
+        root.Subcommands.Add(CaCommand.Create(output));
         var check = new SeedOptions();
         root.Subcommands.Add(CheckConfigCommand.Create("overlay-seed", check.AddTo, parse => check.Bind(parse).Describe(), output));
     }

@@ -25,14 +25,16 @@ public sealed class SeedMetrics : IMetricsRefresher
     public static readonly TimeSpan SnapshotTimeout = TimeSpan.FromSeconds(2);
 
     private readonly IRequiredActor<LeaseRegistryActor> _registry;
+    private readonly RegistryHealth _health;
     private readonly Counter<long> _events;
     private long _leases = -1, _free = -1, _version = -1;
     private int _registryUp;
 
     /// <summary>Creates the instruments on <see cref="MetricNames.SeedMeter"/>.</summary>
-    public SeedMetrics(IMeterFactory meters, IRequiredActor<LeaseRegistryActor> registry)
+    public SeedMetrics(IMeterFactory meters, IRequiredActor<LeaseRegistryActor> registry, RegistryHealth health)
     {
         _registry = registry;
+        _health = health;
         var meter = meters.Create(MetricNames.SeedMeter);
         meter.CreateObservableGauge(MetricNames.Leases, () => Known(ref _leases),
             description: "Live leases in the registry (from the last snapshot).");
@@ -41,7 +43,7 @@ public sealed class SeedMetrics : IMetricsRefresher
         meter.CreateObservableGauge(MetricNames.RegistryVersion, () => Known(ref _version),
             description: "The registry's version: the number of the last persisted registry event.");
         meter.CreateObservableGauge(MetricNames.RegistryUp, () => Volatile.Read(ref _registryUp),
-            description: "1 when the registry singleton answered the last snapshot request in time, else 0.");
+            description: "1 when the registry singleton answered the last snapshot request in time and its storage takes writes, else 0.");
         _events = meter.CreateCounter<long>(MetricNames.LeaseEvents,
             description: "Lease events observed on the lease topic since this seed started (type granted|renewed|ended; reason for ended).");
     }
@@ -78,7 +80,8 @@ public sealed class SeedMetrics : IMetricsRefresher
             // In pieces: from a seed that does not host the registry a whole snapshot outgrows the remoting frame.
             var snapshot = await RegistryViewReader.ReadAsync(registry, SnapshotTimeout, cancellation);
             Apply(snapshot);
-            Volatile.Write(ref _registryUp, 1);
+            // A registry that still reads from memory but cannot write (hosted here) is not up.
+            Volatile.Write(ref _registryUp, _health.IsHealthy ? 1 : 0);
         }
         catch (Exception ex) when (ex is AskTimeoutException or TimeoutException or OperationCanceledException)
         {

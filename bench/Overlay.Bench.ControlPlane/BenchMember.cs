@@ -44,10 +44,10 @@ public sealed class BenchMember : IAsyncDisposable
     /// <summary>Starts a member on <paramref name="host"/> (port 0: a free one) and joins
     /// <paramref name="join"/> (an address), or itself when null.</summary>
     public static async Task<BenchMember> StartAsync(StorageSettings? storage, RegistrySettings? registry,
-        string? join, string host = "127.0.0.1")
+        string? join, string host = "127.0.0.1", Overlay.Hosting.Cluster.Tls.ClusterTls? tls = null)
     {
         var roles = storage is null ? new[] { ClusterRoles.Node } : new[] { ClusterRoles.Seed, ClusterRoles.Registry };
-        var cluster = new ClusterSettings(host, 0, [], roles, BindHost: host);
+        var cluster = new ClusterSettings(host, 0, [], roles, BindHost: host, Tls: tls);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var log = new LogCapture();
         builder.Logging.ClearProviders();

@@ -14,7 +14,8 @@ const string usage = """
                          [--keep-db yes]   (leave the database for recovery-measure runs)
       recovery-measure   --provider Sqlite|Postgres --connection <conn> --leases <n>   (internal)
       snapshot-codec     [--leases 65536] [--repeat 3]
-      remote-load        --seed akka.tcp://overlay@host:port --host <bind address> [--count 1000]
+      remote-load        --seed akka.ssl.tcp://overlay@host:port --host <bind address> [--count 1000]
+                         [--tls-cert F --tls-key F --tls-ca F] (a seed with mutual TLS)
       view-transfer      [--leases 65536] [--runs 3]   (a fresh node receiving the whole lease view)
     """;
 
@@ -93,8 +94,18 @@ try
             var host = options.String("host") ?? throw new ArgumentException("--host is required");
             var count = options.Int("count", BenchConstants.DefaultRemoteLeases);
             var concurrency = options.Int("concurrency", BenchConstants.DefaultConcurrency);
+            // A seed with mutual TLS (the default) needs this member's certificate of the cluster CA.
+            var tlsCert = options.String("tls-cert");
+            var tlsKey = options.String("tls-key");
+            var tlsCa = options.String("tls-ca");
             options.RejectUnknown();
-            result = await RemoteLoadCommand.RunAsync(seed, host, count, concurrency);
+            var tls = tlsCert is null && tlsKey is null && tlsCa is null
+                ? null
+                : Overlay.Hosting.Cluster.Tls.ClusterTlsLoader.Load(
+                    tlsCert ?? throw new ArgumentException("--tls-cert is required with --tls-key/--tls-ca"),
+                    tlsKey ?? throw new ArgumentException("--tls-key is required with --tls-cert/--tls-ca"),
+                    tlsCa ?? throw new ArgumentException("--tls-ca is required with --tls-cert/--tls-key"));
+            result = await RemoteLoadCommand.RunAsync(seed, host, count, concurrency, tls);
             break;
         }
         case "view-transfer":

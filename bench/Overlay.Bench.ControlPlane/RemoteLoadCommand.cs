@@ -10,9 +10,10 @@ namespace Overlay.Bench.ControlPlane;
 public static class RemoteLoadCommand
 {
     /// <summary>Runs it and returns the JSON result.</summary>
-    public static async Task<JsonObject> RunAsync(string seed, string host, int count, int concurrency)
+    public static async Task<JsonObject> RunAsync(string seed, string host, int count, int concurrency,
+        Overlay.Hosting.Cluster.Tls.ClusterTls? tls = null)
     {
-        await using var member = await BenchMember.StartAsync(null, null, seed, host);
+        await using var member = await BenchMember.StartAsync(null, null, seed, host, tls);
         var (elapsed, latencies) = await LeaseLoader.AcquireAsync(member, "mem-peer", 0, count, concurrency);
         Console.Error.WriteLine($"remote-load: {count} leases acquired through {seed} in {elapsed.TotalSeconds:F1}s");
         return new JsonObject

@@ -11,6 +11,7 @@ namespace Overlay.Cluster.Tests;
 /// net-conf.json keeps the journal's config, ends no lease and reports the drift (log, metric,
 /// readiness); --net-config-apply applies the file and ends the leases it no longer admits.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SeedConfigDriftSpec(ITestOutputHelper output)
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);

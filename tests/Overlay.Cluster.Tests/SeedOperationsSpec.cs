@@ -14,6 +14,7 @@ namespace Overlay.Cluster.Tests;
 /// <summary>overlay-seed's operator surface as a real process: /metrics with pinned names that follow
 /// the registry, the management token on the write routes, the inspection subcommands (table and
 /// JSON) and check-config.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
@@ -25,6 +26,7 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("overlay-seed-ops-").FullName;
         var tokenFile = Path.Combine(dir, "token");
         await File.WriteAllTextAsync(tokenFile, Token + "\n");
+        File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         using var seed = SeedProcess.Start(["--data-dir", dir, "--management-token-file", tokenFile]);
         try
         {
@@ -199,6 +201,7 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
         option.AddTo(root);
         var file = Path.GetTempFileName();
         File.WriteAllText(file, "  from-file \n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var environment = new Dictionary<string, string?> { [ManagementTokenOption.TokenVariable] = "from-env" };
         var basic = new ManagementSettings("127.0.0.1", 8558);
 
@@ -213,6 +216,46 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
         var empty = Assert.Throws<SettingsException>(() =>
             option.Apply(basic, new FlagReader(root.Parse(["--management-token-file", file]), _ => null), _ => null));
         Assert.Contains(file, empty.Message);
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.GroupRead, "0640")]
+    [InlineData(UnixFileMode.OtherRead, "0604")]
+    public void A_token_file_that_group_or_others_can_read_is_refused_naming_the_file_and_its_mode(UnixFileMode extra, string mode)
+    {
+        var option = new ManagementTokenOption();
+        var root = new System.CommandLine.RootCommand();
+        option.AddTo(root);
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, "from-file\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | extra);
+        var error = Assert.Throws<SettingsException>(() => option.Apply(new ManagementSettings("127.0.0.1", 8558),
+            new FlagReader(root.Parse(["--management-token-file", file]), _ => null), _ => null));
+        Assert.Equal($"--management-token-file: the token file '{file}' is readable by group or others (mode {mode}); chmod 600 it", error.Message);
+        Assert.DoesNotContain("from-file", error.Message);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("192.0.2.10", false)]
+    [InlineData("seed.example", false)]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.0.0.53", true)]
+    [InlineData("::1", true)]
+    [InlineData("localhost", true)]
+    public void Writes_open_without_a_token_are_allowed_on_loopback_only(string host, bool allowed)
+    {
+        var open = new ManagementSettings(host, 8558);
+        if (allowed)
+            Assert.Same(open, ManagementTokenOption.RequireTokenBeyondLoopback(open));
+        else
+        {
+            var error = Assert.Throws<SettingsException>(() => ManagementTokenOption.RequireTokenBeyondLoopback(open));
+            Assert.StartsWith($"--management-host: the write routes (PUT/DELETE) would be open to anyone who reaches '{host}'", error.Message);
+            Assert.DoesNotContain('\n', error.Message);
+        }
+        var guarded = open with { Token = "t" };
+        Assert.Same(guarded, ManagementTokenOption.RequireTokenBeyondLoopback(guarded));
     }
 
     private static async Task<string> RunCliAsync(string[] args, params (string Key, string Value)[] environment)

@@ -33,6 +33,8 @@ public sealed class SeedProcessSpec(ITestOutputHelper output)
             Assert.Equal("Up", self.GetProperty("status").GetString());
             Assert.Contains("registry", self.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
             Assert.Equal(seed.Address, (await seed.GetJsonAsync($"cluster/members/{Uri.EscapeDataString(seed.Address)}")).GetProperty("node").GetString());
+            var plain = seed.Address.Replace("akka.ssl.tcp://", "akka.tcp://", StringComparison.Ordinal);
+            Assert.Equal(seed.Address, (await seed.GetJsonAsync($"cluster/members/{Uri.EscapeDataString(plain)}")).GetProperty("node").GetString());
             Assert.Equal(HttpStatusCode.NotFound, (await seed.Http.GetAsync("cluster/members/127.0.0.1:1")).StatusCode);
 
             var leases = await seed.GetJsonAsync("leases");
@@ -92,6 +94,30 @@ public sealed class SeedProcessSpec(ITestOutputHelper output)
         Assert.Contains(key, line);
         Assert.Contains(value, line);
         output.WriteLine(line);
+    }
+
+    [Fact]
+    public async Task Without_tls_files_or_insecure_cluster_the_seed_exits_with_one_line_saying_what_to_pass()
+    {
+        using var seed = ChildProcess.Start("overlay-seed.dll", ["--cluster-ip", "127.0.0.1", "--cluster-port", FreePort.Next().ToString()],
+            new Dictionary<string, string> { ["OVERLAY_TLS_CERT"] = "" });
+        Assert.True(await seed.WaitForExitAsync(Long), "overlay-seed did not exit");
+        Assert.Equal(Overlay.Hosting.Cli.ProcessRunner.BadSettingsExitCode, seed.ExitCode);
+        var line = Assert.Single(seed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("ERR overlay-seed: --tls-cert, --tls-key, --tls-ca: Akka remoting needs this member's certificate, its key and the cluster CA "
+            + "(make them with `overlay-seed ca init` and `overlay-seed ca issue`), or --insecure-cluster to run it without TLS", line);
+    }
+
+    [Fact]
+    public async Task With_insecure_cluster_the_seed_starts_in_plain_tcp_and_warns()
+    {
+        var dir = Directory.CreateTempSubdirectory("overlay-seed-insecure-").FullName;
+        using var seed = SeedProcess.Start(["--data-dir", dir, "--insecure-cluster"]);
+        await Poll.UntilTrueAsync(() => Task.FromResult(
+                seed.Process.Output.Contains("cluster remoting runs WITHOUT TLS (--insecure-cluster)", StringComparison.Ordinal)),
+            Long, "the seed's warning about remoting without TLS");
+        Assert.Contains($"cluster-address=akka.tcp://overlay@127.0.0.1:{seed.ClusterPort}", seed.Process.Output);
+        Assert.Contains("cluster-tls=off (--insecure-cluster)", seed.Process.Output);
     }
 
     [Theory]

@@ -45,7 +45,7 @@ public sealed class ComposeSmokeTests(ComposeSmokeFixture fixture, ITestOutputHe
         var afterNode4 = lines.Skip(node4).ToList();
 
         // Before: the first seed forms the cluster and hosts the registry.
-        SmokeRun.Find(before, @"^ha registry singleton on akka\.tcp://overlay@198\.51\.100\.10:4053 ");
+        SmokeRun.Find(before, @"^ha registry singleton on akka\.ssl\.tcp://overlay@198\.51\.100\.10:4053 ");
         SmokeRun.Find(before, @"^ha leases via seed: 3 ");
         AssertFullMesh(SmokeRun.AnsweredPings(before), ThreeNodes);
         AssertCarriedByOverlay(before, "ha", ThreeNodes);
@@ -53,7 +53,7 @@ public sealed class ComposeSmokeTests(ComposeSmokeFixture fixture, ITestOutputHe
         // The first seed gone: the registry moved to the second, the overlay still carries pings,
         // and the second seed serves the leases it recovered from PostgreSQL.
         SmokeRun.Find(afterStop, @"^ha members via seed2: 4 Up of 4 ");
-        SmokeRun.Find(afterStop, @"^ha registry singleton on akka\.tcp://overlay@198\.51\.100\.20:4053 ");
+        SmokeRun.Find(afterStop, @"^ha registry singleton on akka\.ssl\.tcp://overlay@198\.51\.100\.20:4053 ");
         AssertFullMesh(SmokeRun.AnsweredPings(afterStop), ThreeNodes);
         AssertCarriedByOverlay(afterStop, "ha", ThreeNodes);
         SmokeRun.Find(afterStop, @"^ha leases via seed2: 3 ");

@@ -25,7 +25,7 @@ public sealed partial class IdentityConflictTests(OverlayLabFixture lab, ITestOu
             var impostor = StartImpostor("impostor f27", EndToEndConstants.AttackerAddress, ["--node-name", h2Name]);
 
             string expected = $"node name {h2Name} is held by {held.MemberAddress} ({held.Subnet}, public IP {held.PublicIp}); " +
-                              $"refusing akka.tcp://overlay@{EndToEndConstants.AttackerAddress}:";
+                              $"refusing akka.ssl.tcp://overlay@{EndToEndConstants.AttackerAddress}:";
             string line = await impostor.WaitForLineAsync("the refusal naming both hosts", l => l.Contains(expected, StringComparison.Ordinal),
                 EndToEndConstants.RefusalTimeout);
             output.WriteLine($"impostor: {line}");
@@ -51,7 +51,7 @@ public sealed partial class IdentityConflictTests(OverlayLabFixture lab, ITestOu
             ]);
 
             string expected = $"public IP {held.PublicIp} is held by node {h2Name} at {held.MemberAddress} ({held.Subnet}); " +
-                              $"refusing node {lab.Topology.Prefix}-twin at akka.tcp://overlay@{EndToEndConstants.AttackerAddress}:";
+                              $"refusing node {lab.Topology.Prefix}-twin at akka.ssl.tcp://overlay@{EndToEndConstants.AttackerAddress}:";
             await Poll.UntilAsync($"{EndToEndConstants.RefusalsObserved} refused acquires in the impostor's log",
                 EndToEndConstants.RefusalTimeout, () =>
                 {
@@ -82,7 +82,8 @@ public sealed partial class IdentityConflictTests(OverlayLabFixture lab, ITestOu
         return lab.StartHelper(name, lab.Topology.Attacker, RepositoryLayout.DotnetHost,
         [
             RepositoryLayout.NodeDll,
-            "--seeds", $"akka.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
+            "--seeds", $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
+            .. lab.Certificates.Arguments(name.Replace(' ', '-'), EndToEndConstants.AttackerAddress),
             "--public-ip", publicIp,
             "--iface", EndToEndConstants.UnderlayInterface,
             "--port", EndToEndConstants.OverlayUdpPort.ToString(CultureInfo.InvariantCulture),

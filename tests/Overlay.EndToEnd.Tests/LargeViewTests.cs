@@ -26,8 +26,9 @@ public sealed class LargeViewTests(WideLabFixture lab, ITestOutputHelper output)
             var loader = lab.StartHelper("remote-load", lab.Topology.Host(3), RepositoryLayout.DotnetHost,
             [
                 RepositoryLayout.BenchControlPlaneDll, "remote-load",
-                "--seed", $"akka.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
+                "--seed", $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
                 "--host", Topology.HostAddress(3),
+                .. lab.Certificates.Arguments("remote-load", Topology.HostAddress(3)),
                 "--count", Leases.ToString(CultureInfo.InvariantCulture),
             ]);
             await loader.WaitForExitAsync(LoadTimeout);

@@ -35,7 +35,11 @@ public sealed class OperationsLabFixture : IAsyncLifetime
     {
         Topology = new Topology("ops");
         RunDirectory = Path.Combine(Path.GetTempPath(), $"overlay-e2e-{Topology.Prefix}");
+        Certificates = new LabCertificates(Path.Combine(RunDirectory, "tls"));
     }
+
+    /// <summary>The lab's cluster CA and member certificates: remoting runs with mutual TLS.</summary>
+    public LabCertificates Certificates { get; }
 
     /// <summary>The namespaces.</summary>
     public Topology Topology { get; }
@@ -108,11 +112,12 @@ public sealed class OperationsLabFixture : IAsyncLifetime
             RepositoryLayout.DotnetHost,
             [
                 RepositoryLayout.NodeDll,
-                "--seeds", $"akka.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
+                "--seeds", $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
                 "--public-ip", Topology.HostAddress(i),
                 "--iface", EndToEndConstants.UnderlayInterface,
                 "--subnet-file", SubnetFile(i),
                 "--node-name", Topology.Host(i),
+                .. Certificates.Arguments(Topology.Host(i), Topology.HostAddress(i)),
                 .. masq,
             ],
             Path.Combine(RunDirectory, $"h{i}", "node.log"));
@@ -178,6 +183,7 @@ public sealed class OperationsLabFixture : IAsyncLifetime
                 "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
                 "--data-dir", Path.Combine(RunDirectory, "seed"),
                 "--net-config-path", netConf,
+                .. Certificates.Arguments("seed", Topology.SeedAddress),
             ],
             Path.Combine(RunDirectory, "seed", "seed.log"));
         var seedApi = new ManagementClient(Topology.Seed);

@@ -146,7 +146,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.Single(refused.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         var check = (await OperationsLabFixture.NodeCliAsync(ns, "check-config", "--seeds", $"akka.tcp://overlay@{SeedAddress}:4053",
-            "--iface", EndToEndConstants.UnderlayInterface, "--ip-masq")).EnsureSuccess().Stdout;
+            "--iface", EndToEndConstants.UnderlayInterface, "--ip-masq", "--insecure-cluster")).EnsureSuccess().Stdout;
         Assert.Matches(@"(?m)^ip-masq\s+on$", check);
         Assert.Matches($@"(?m)^public-ip\s+{Regex.Escape(Topology.HostAddress(OperationsLabFixture.MasqHost))}$", check);
     });

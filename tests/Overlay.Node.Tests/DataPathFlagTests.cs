@@ -14,7 +14,7 @@ public class DataPathFlagTests
         var options = new NodeOptions();
         var command = new RootCommand();
         options.AddTo(command);
-        var result = command.Parse($"--seeds akka.tcp://overlay@192.0.2.10:4053 {flags}");
+        var result = command.Parse($"--seeds akka.tcp://overlay@192.0.2.10:4053 --insecure-cluster {flags}");
         return options.Bind(result, new FixedUnderlayProbe("192.0.2.1"), name => name == envName ? env : null);
     }
 

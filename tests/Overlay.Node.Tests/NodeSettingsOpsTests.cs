@@ -16,7 +16,7 @@ public sealed class NodeSettingsOpsTests
         var options = new NodeOptions();
         var root = new RootCommand();
         options.AddTo(root);
-        var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053", .. args]);
+        var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053", "--insecure-cluster", .. args]);
         Assert.Empty(parse.Errors);
         return options.Bind(parse, new FixedUnderlayProbe("192.0.2.11"), name => environment?.GetValueOrDefault(name));
     }
@@ -95,6 +95,42 @@ public sealed class NodeSettingsOpsTests
         options.AddTo(root);
         var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053,akka.tcp://other@192.0.2.11:4053"]);
         var error = Assert.Throws<SettingsException>(() => options.Bind(parse, new FixedUnderlayProbe("192.0.2.11"), _ => null));
-        Assert.Equal("--seeds: not an address akka.tcp://overlay@host:port: 'akka.tcp://other@192.0.2.11:4053'", error.Message);
+        Assert.Equal("--seeds: not an address akka.tcp://overlay@host:port (or akka.ssl.tcp://overlay@host:port): 'akka.tcp://other@192.0.2.11:4053'", error.Message);
+    }
+
+    [Fact]
+    public void Remoting_binds_the_cluster_address_when_it_is_local_and_every_interface_otherwise()
+    {
+        var settings = Bind([]);
+        Assert.Equal("192.0.2.11", settings.Cluster.BindHost);
+        Assert.Equal("akka.tcp://overlay@192.0.2.11:4054", settings.Cluster.SelfAddress);
+        Assert.Equal("0.0.0.0", Bind(["--cluster-ip", "203.0.113.5"]).Cluster.BindHost);
+        Assert.Equal("0.0.0.0", Bind(["--cluster-ip", "node1.example"]).Cluster.BindHost);
+        Assert.Contains("cluster-tls=off (--insecure-cluster)", settings.Describe().ToLogLine());
+    }
+
+    [Fact]
+    public void With_tls_the_seeds_and_the_own_address_use_the_tls_protocol()
+    {
+        var dir = Directory.CreateTempSubdirectory("overlay-node-tls-").FullName;
+        try
+        {
+            using var ca = Overlay.Hosting.Cluster.Tls.ClusterCertificateAuthority.Init(dir, "node-tests-ca");
+            using var member = Overlay.Hosting.Cluster.Tls.ClusterCertificateAuthority.Issue(ca, "h1");
+            var (cert, key) = Overlay.Hosting.Cluster.Tls.ClusterCertificateAuthority.Write(dir, "h1", member);
+            var options = new NodeOptions();
+            var root = new RootCommand();
+            options.AddTo(root);
+            var parse = root.Parse(["--seeds", "akka.tcp://overlay@192.0.2.10:4053,akka.ssl.tcp://overlay@192.0.2.20:4053",
+                "--tls-cert", cert, "--tls-key", key, "--tls-ca", Path.Combine(dir, "ca.crt")]);
+            var settings = options.Bind(parse, new FixedUnderlayProbe("192.0.2.11"), _ => null);
+            Assert.Equal(["akka.ssl.tcp://overlay@192.0.2.10:4053", "akka.ssl.tcp://overlay@192.0.2.20:4053"], settings.Cluster.Seeds);
+            Assert.Equal("akka.ssl.tcp://overlay@192.0.2.11:4054", settings.Cluster.SelfAddress);
+            Assert.StartsWith("mutual TLS, certificate " + cert, settings.Cluster.Tls!.Describe());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -7,7 +7,7 @@ namespace Overlay.Testing;
 public static class RootEnvironment
 {
     /// <summary>The Debian packages that provide the tools the root tests use.</summary>
-    public const string DebianPackages = "iproute2 iputils-ping curl tcpdump iptables containernetworking-plugins";
+    public const string DebianPackages = "iproute2 iputils-ping curl tcpdump iptables containernetworking-plugins openssl";
 
     private static readonly string[] FallbackPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 

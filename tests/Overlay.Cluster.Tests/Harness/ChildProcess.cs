@@ -33,8 +33,9 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Everything it printed so far.</summary>
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts <paramref name="dll"/> (e.g. "overlay-seed.dll") with <paramref name="args"/>.</summary>
-    public static ChildProcess Start(string dll, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>Starts <paramref name="dll"/> (e.g. "overlay-seed.dll") with <paramref name="args"/>, with the
+    /// test cluster's certificate (<see cref="TestCertificates"/>) unless the test gives its own TLS settings.</summary>
+    public static ChildProcess Start(string dll, IReadOnlyCollection<string> args, IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -47,7 +48,14 @@ public sealed class ChildProcess : IDisposable
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        // Remoting runs with mutual TLS unless the test says otherwise (its own OVERLAY_TLS_* or --insecure-cluster).
+        var given = environment ?? new Dictionary<string, string>();
+        if (!given.ContainsKey("OVERLAY_TLS_CERT") && !given.ContainsKey("OVERLAY_INSECURE_CLUSTER") && !args.Contains("--insecure-cluster"))
+        {
+            foreach (var (key, value) in TestCertificates.Environment)
+                info.Environment[key] = value;
+        }
+        foreach (var (key, value) in given)
             info.Environment[key] = value;
         return new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException($"failed to start dotnet {dll}"));
     }

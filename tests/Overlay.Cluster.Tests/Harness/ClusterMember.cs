@@ -12,7 +12,7 @@ namespace Overlay.Cluster.Tests.Harness;
 
 /// <summary>
 /// One cluster member in the test process, wired exactly as the processes wire themselves
-/// (OverlayAkkaHosting + RegistryHosting), on 127.0.0.1 with a free port. Members with storage
+/// (OverlayAkkaHosting + RegistryHosting, mutual TLS with <see cref="TestCertificates"/>), on 127.0.0.1 with a free port. Members with storage
 /// carry the registry role and can host the singleton; all reach it through the proxy.
 /// Dispose leaves the cluster gracefully.
 /// </summary>
@@ -40,12 +40,15 @@ public sealed class ClusterMember : IAsyncDisposable
     /// <summary>Starts a member; it joins <paramref name="seedAddress"/>, else <paramref name="joinTo"/>, else itself.
     /// With <paramref name="storage"/> it has the registry role. <paramref name="port"/> 0 picks a free one.</summary>
     public static async Task<ClusterMember> StartAsync(StorageSettings? storage, RegistrySettings? registry = null,
-        ClusterMember? joinTo = null, string? extraHocon = null, string? seedAddress = null, int port = 0)
+        ClusterMember? joinTo = null, string? extraHocon = null, string? seedAddress = null, int port = 0,
+        ILoggerProvider? logs = null)
     {
         var roles = storage is null ? new[] { ClusterRoles.Node } : new[] { ClusterRoles.Seed, ClusterRoles.Registry };
-        var cluster = new ClusterSettings("127.0.0.1", port, [], roles, BindHost: "127.0.0.1");
+        var cluster = new ClusterSettings("127.0.0.1", port, [], roles, BindHost: "127.0.0.1", Tls: TestCertificates.Member);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        if (logs is not null)
+            builder.Logging.AddProvider(logs);
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, _) =>
         {
             akka.WithOverlayCluster(cluster);

@@ -23,17 +23,19 @@ public sealed class SeedProcess : IDisposable
     /// <summary>Its management port.</summary>
     public int ManagementPort { get; }
 
-    /// <summary>Its cluster address.</summary>
-    public string Address => $"akka.tcp://overlay@127.0.0.1:{ClusterPort}";
+    /// <summary>Its cluster address (remoting runs with mutual TLS: see <see cref="TestCertificates"/>).</summary>
+    public string Address => $"akka.ssl.tcp://overlay@127.0.0.1:{ClusterPort}";
 
     /// <summary>A client of its management endpoint.</summary>
     public HttpClient Http { get; }
 
     /// <summary>Starts a seed; <paramref name="seeds"/> defaults to itself.</summary>
     public static SeedProcess Start(IEnumerable<string> extraArgs, string? seeds = null)
+        => Start(extraArgs, FreePort.Next(), FreePort.Next(), seeds);
+
+    /// <summary>Starts a seed on given ports (a restart on the same address).</summary>
+    public static SeedProcess Start(IEnumerable<string> extraArgs, int clusterPort, int managementPort, string? seeds = null)
     {
-        var clusterPort = FreePort.Next();
-        var managementPort = FreePort.Next();
         var args = new List<string>
         {
             "--cluster-ip", "127.0.0.1", "--cluster-port", clusterPort.ToString(),

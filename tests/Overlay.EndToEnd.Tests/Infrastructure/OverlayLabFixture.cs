@@ -38,7 +38,18 @@ public class OverlayLabFixture : IAsyncLifetime
         Topology = new Topology(prefixStem);
         RunDirectory = Path.Combine(Path.GetTempPath(), $"overlay-{prefixStem}-{Topology.Prefix}");
         _netConf = netConf;
+        Certificates = new LabCertificates(Path.Combine(RunDirectory, "tls"));
     }
+
+    /// <summary>The lab's cluster CA and member certificates: remoting runs with mutual TLS.</summary>
+    public LabCertificates Certificates { get; }
+
+    /// <summary>The seed's management token file (mode 0600): its API listens on 0.0.0.0, so
+    /// writes need the token (reads stay open).</summary>
+    public string SeedTokenFile => Path.Combine(RunDirectory, "seed-token");
+
+    /// <summary>The seed's management token.</summary>
+    public string SeedToken { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     /// <summary>The namespaces.</summary>
     public Topology Topology { get; }
@@ -51,6 +62,9 @@ public class OverlayLabFixture : IAsyncLifetime
 
     /// <summary>Host <paramref name="i"/>'s node management API.</summary>
     public ManagementClient NodeApi(int i) => new(Topology.Host(i));
+
+    /// <summary>The seed process (null before the lab started).</summary>
+    public ManagedProcess? SeedProcess => _seed;
 
     /// <summary>The node process of host <paramref name="i"/> (null while stopped).</summary>
     public ManagedProcess? Node(int i) => _nodes[i];
@@ -119,7 +133,7 @@ public class OverlayLabFixture : IAsyncLifetime
             RepositoryLayout.DotnetHost,
             [
                 RepositoryLayout.NodeDll,
-                "--seeds", $"akka.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
+                "--seeds", $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
                 "--public-ip", Topology.HostAddress(i),
                 "--iface", EndToEndConstants.UnderlayInterface,
                 "--subnet-file", SubnetFile(i),
@@ -130,6 +144,7 @@ public class OverlayLabFixture : IAsyncLifetime
                 // CNI configuration derived from subnet.env (FLANNEL_IPMASQ=true) does not, and pod
                 // to pod traffic keeps the pods' addresses.
                 "--ip-masq",
+                .. Certificates.Arguments(Topology.Host(i), Topology.HostAddress(i)),
                 .. _nodeExtraArgs[i] ?? [],
             ],
             Path.Combine(RunDirectory, $"h{i}", "node.log"));
@@ -289,38 +304,61 @@ public class OverlayLabFixture : IAsyncLifetime
         string seedDll = RepositoryLayout.SeedDll;
         _ = RepositoryLayout.NodeDll;
         Directory.CreateDirectory(RunDirectory);
-        string[] netConf = [];
         if (_netConf is not null)
         {
-            string path = Path.Combine(RunDirectory, "net-conf.json");
-            await File.WriteAllTextAsync(path, _netConf);
-            netConf = ["--net-config-path", path];
+            await File.WriteAllTextAsync(NetConfPath, _netConf);
         }
 
         await Topology.UpAsync(EndToEndConstants.HostCount);
         await Topology.AttackerAsync();
+        await File.WriteAllTextAsync(SeedTokenFile, SeedToken + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(SeedTokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
 
-        _seed = ManagedProcess.Start(
-            "seed",
-            Topology.Seed,
-            RepositoryLayout.DotnetHost,
-            [
-                seedDll,
-                "--cluster-ip", Topology.SeedAddress,
-                "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
-                "--data-dir", Path.Combine(RunDirectory, "seed"),
-                "--management-host", "127.0.0.1",
-                "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
-                "--lease-grace", EndToEndConstants.LeaseGrace,
-                .. netConf,
-            ],
-            Path.Combine(RunDirectory, "seed", "seed.log"));
+        _seed = StartSeed(seedDll, "seed.log");
         await WaitReadyAsync(_seed, SeedApi, EndToEndConstants.SeedReadyTimeout);
 
         for (int i = 1; i <= EndToEndConstants.HostCount; i++)
         {
             await StartNodeAsync(i);
         }
+    }
+
+    private ManagedProcess StartSeed(string seedDll, string logName) => ManagedProcess.Start(
+        "seed",
+        Topology.Seed,
+        RepositoryLayout.DotnetHost,
+        [
+            seedDll,
+            "--cluster-ip", Topology.SeedAddress,
+            "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
+            "--data-dir", Path.Combine(RunDirectory, "seed"),
+            "--management-host", "0.0.0.0",
+            "--management-token-file", SeedTokenFile,
+            "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
+            "--lease-grace", EndToEndConstants.LeaseGrace,
+            .. (_netConf is null ? Array.Empty<string>() : ["--net-config-path", NetConfPath]),
+            .. Certificates.Arguments("seed", Topology.SeedAddress),
+        ],
+        Path.Combine(RunDirectory, "seed", logName));
+
+    /// <summary>The seed's net-conf.json, written at start when the lab has one.</summary>
+    private string NetConfPath => Path.Combine(RunDirectory, "net-conf.json");
+
+    /// <summary>The seed's cluster address.</summary>
+    public string SeedClusterAddress => $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}";
+
+    /// <summary>SIGKILLs the seed (a crash) and starts it again on the same data directory and
+    /// address, without waiting for it; returns when the new process runs. Its log goes to a new file.</summary>
+    public async Task KillAndRestartSeedAsync()
+    {
+        var seed = _seed ?? throw new InvalidOperationException("the seed is not running");
+        seed.Signal(PosixSignals.SigKill);
+        await seed.WaitForExitAsync(EndToEndConstants.ProcessStopTimeout);
+        await seed.DisposeAsync();
+        _seed = StartSeed(RepositoryLayout.SeedDll, $"seed-restart-{DateTime.UtcNow:HHmmss}.log");
     }
 
     private async Task EnsureHealthyAsync()

@@ -11,6 +11,9 @@ internal static partial class PosixSignals
     /// <summary>SIGTERM: graceful shutdown (leave the cluster, keep the lease).</summary>
     public const int SigTerm = 15;
 
+    /// <summary>SIGKILL: a crash, no shutdown at all.</summary>
+    public const int SigKill = 9;
+
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when the process is gone.</summary>
     public static bool Send(int pid, int signal)
     {

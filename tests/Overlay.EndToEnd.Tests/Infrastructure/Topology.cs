@@ -2,7 +2,7 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// The namespace lab of one test fixture, driven through lab/topology.sh (shared with lab/lab.sh).
-/// Names: &lt;prefix&gt;-sw (switch), -seed, -h1..hN (hosts), -p1..pN (pods), -x (attacker).
+/// Names: &lt;prefix&gt;-sw (switch), -seed, -h1..hN (hosts), -p1..pN (pods), -x (attacker), -db (database host).
 /// <see cref="DisposeAsync"/> deletes every namespace with the prefix.
 /// </summary>
 public sealed class Topology : IAsyncDisposable
@@ -26,6 +26,12 @@ public sealed class Topology : IAsyncDisposable
     /// <summary>The attacker's namespace.</summary>
     public string Attacker => $"{Prefix}-x";
 
+    /// <summary>The database host's namespace (fault suite).</summary>
+    public string Db => $"{Prefix}-db";
+
+    /// <summary>The database host's underlay address (lab/topology.sh db).</summary>
+    public static string DbAddress => EndToEndConstants.UnderlayPrefix + "98";
+
     /// <summary>Host <paramref name="i"/>'s namespace (1-based).</summary>
     public string Host(int i) => $"{Prefix}-h{i}";
 
@@ -43,6 +49,9 @@ public sealed class Topology : IAsyncDisposable
 
     /// <summary>Creates the attacker namespace at 192.0.2.99 (idempotent).</summary>
     public Task AttackerAsync() => RunAsync("attacker", Prefix);
+
+    /// <summary>Creates the database host namespace at <see cref="DbAddress"/> (idempotent).</summary>
+    public Task DbAsync() => RunAsync("db", Prefix);
 
     /// <summary>Creates pod <paramref name="i"/> behind cni0 in host i from that host's subnet.env (idempotent).</summary>
     public Task PodAsync(int i, string subnetFile) => RunAsync("pod", Prefix, i.ToString(System.Globalization.CultureInfo.InvariantCulture), subnetFile);

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Overlay.Hosting.Cli;
+
+namespace Overlay.Hosting.Cluster.Tls;
+
+/// <summary>
+/// The remoting TLS flags both processes take, named after flannel's etcd client flags:
+/// --tls-cert, --tls-key, --tls-ca (env OVERLAY_TLS_CERT, OVERLAY_TLS_KEY, OVERLAY_TLS_CA), or
+/// --insecure-cluster (env OVERLAY_INSECURE_CLUSTER) to run remoting in plain TCP. One of the two
+/// is required: a member without TLS lets anyone who reaches its port join the cluster, so that
+/// must be a stated choice, never the default.
+/// </summary>
+public sealed class ClusterTlsOptions
+{
+    /// <summary>--tls-cert.</summary>
+    public Option<string?> Certificate { get; } = new("--tls-cert")
+    { Description = "PEM certificate this member presents on Akka remoting, signed by the cluster CA [env OVERLAY_TLS_CERT; required unless --insecure-cluster]" };
+
+    /// <summary>--tls-key.</summary>
+    public Option<string?> Key { get; } = new("--tls-key")
+    { Description = "PEM private key of --tls-cert, readable by its owner only (mode 0600) [env OVERLAY_TLS_KEY; required unless --insecure-cluster]" };
+
+    /// <summary>--tls-ca.</summary>
+    public Option<string?> Authority { get; } = new("--tls-ca")
+    { Description = "PEM cluster CA certificate: the only trust anchor for peers (the system store is not used) [env OVERLAY_TLS_CA; required unless --insecure-cluster]" };
+
+    /// <summary>--insecure-cluster.</summary>
+    public Option<string?> Insecure { get; } = new("--insecure-cluster")
+    {
+        Description = "Run Akka remoting without TLS: anyone who reaches the cluster port can join (tests on loopback only) [env OVERLAY_INSECURE_CLUSTER=true; default false]",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Certificate);
+        command.Options.Add(Key);
+        command.Options.Add(Authority);
+        command.Options.Add(Insecure);
+    }
+
+    /// <summary>The loaded TLS material, or null with --insecure-cluster; throws <see cref="SettingsException"/>
+    /// when neither is given, when they are mixed, or when a file is bad.</summary>
+    public ClusterTls? Bind(ParseResult result, FlagReader flags)
+    {
+        var insecure = result.GetResult(Insecure) is { Implicit: false } given && given.Tokens.Count == 0
+            || flags.Choice(Insecure, "false", ["true", "false", "on", "off", "1", "0"], "OVERLAY_INSECURE_CLUSTER") is "true" or "on" or "1";
+        var (cert, certSource) = flags.Raw(Certificate, "OVERLAY_TLS_CERT");
+        var (key, keySource) = flags.Raw(Key, "OVERLAY_TLS_KEY");
+        var (ca, caSource) = flags.Raw(Authority, "OVERLAY_TLS_CA");
+        var files = new[] { (Path: cert, Source: certSource), (Path: key, Source: keySource), (Path: ca, Source: caSource) };
+        if (insecure)
+        {
+            var mixed = files.FirstOrDefault(f => f.Path is not null);
+            return mixed.Path is null
+                ? null
+                : throw new SettingsException($"--insecure-cluster: cannot be combined with {mixed.Source} '{mixed.Path}'; give the TLS files or --insecure-cluster, not both");
+        }
+        if (cert is null && key is null && ca is null)
+            throw new SettingsException(
+                "--tls-cert, --tls-key, --tls-ca: Akka remoting needs this member's certificate, its key and the cluster CA "
+                + "(make them with `overlay-seed ca init` and `overlay-seed ca issue`), or --insecure-cluster to run it without TLS");
+        var missing = files.Where(f => f.Path is null).Select(f => f.Source).ToList();
+        if (missing.Count > 0)
+            throw new SettingsException($"{string.Join(", ", missing)}: missing; --tls-cert, --tls-key and --tls-ca go together");
+        return ClusterTlsLoader.Load(cert!, key!, ca!, new ClusterTlsLoader.Sources(certSource, keySource, caSource));
+    }
+}

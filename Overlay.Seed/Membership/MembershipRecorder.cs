@@ -1,0 +1,98 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+
+namespace Overlay.Seed.Membership;
+
+/// <summary>
+/// Keeps <see cref="KnownMembersFile"/> current: the addresses of every member this seed sees
+/// (all statuses until removed; registry members first, then the oldest; at most
+/// <see cref="SeedConstants.MaxKnownMembers"/>), rewritten when that list changes. It stops
+/// recording once this seed leaves, is downed or shuts down (Akka then reports every member as
+/// removed), so the file keeps the cluster as it was while this seed was part of it; a graceful
+/// leave is marked in the file (see <see cref="SeedJoinPlan"/>).
+/// A write failure is logged and retried at the next change; it never stops the seed.
+/// </summary>
+public sealed class MembershipRecorder : UntypedActor
+{
+    private readonly string _path;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<Address, Member> _members = new();
+    private IReadOnlyList<string> _written = [];
+    private bool _frozen;
+
+    /// <summary>Creates the recorder; use <see cref="Props"/>.</summary>
+    public MembershipRecorder(string path)
+    {
+        _path = path;
+        _written = KnownMembersFile.Read(path);
+    }
+
+    /// <summary>Props for a recorder writing <paramref name="path"/>.</summary>
+    public static Props Props(string path) => Akka.Actor.Props.Create(() => new MembershipRecorder(path));
+
+    private Cluster Cluster => Cluster.Get(Context.System);
+
+    /// <inheritdoc />
+    protected override void PreStart() =>
+        Cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.ClusterShuttingDown));
+
+    /// <inheritdoc />
+    protected override void PostStop() => Cluster.Unsubscribe(Self);
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        if (_frozen)
+            return;
+        switch (message)
+        {
+            case ClusterEvent.ClusterShuttingDown:
+                _frozen = true;
+                break;
+            case ClusterEvent.IMemberEvent e when e.Member.Address.Equals(Cluster.SelfAddress):
+                if (e.Member.Status is MemberStatus.Leaving or MemberStatus.Exiting)
+                {
+                    // A graceful leave: the next start need not wait for the cluster to remove this incarnation.
+                    Record(leftGracefully: true);
+                    _frozen = true;
+                }
+                else if (e.Member.Status is MemberStatus.Down or MemberStatus.Removed)
+                {
+                    _frozen = true;
+                }
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                _members.Remove(removed.Member.Address);
+                Record();
+                break;
+            case ClusterEvent.IMemberEvent e:
+                _members[e.Member.Address] = e.Member;
+                Record();
+                break;
+        }
+    }
+
+    private void Record(bool leftGracefully = false)
+    {
+        var addresses = _members.Values
+            .OrderByDescending(m => m.HasRole(Hosting.Cluster.ClusterRoles.Registry))
+            .ThenBy(m => m, Member.AgeOrdering)
+            .Take(SeedConstants.MaxKnownMembers)
+            .Select(m => m.Address.ToString())
+            .ToList();
+        if (addresses.SequenceEqual(_written) && !leftGracefully)
+            return;
+        try
+        {
+            KnownMembersFile.Write(_path, addresses, leftGracefully);
+            _written = addresses;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _log.Warning("Failed to record the cluster members in {0}: {1}; a restart of this seed may not find its cluster",
+                _path, ex.Message);
+        }
+    }
+}
