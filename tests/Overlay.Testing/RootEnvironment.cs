@@ -36,6 +36,10 @@ public static class RootEnvironment
             : $"root test needs {string.Join(", ", missing)} (Debian packages: {DebianPackages}); set CI=true to force it to run";
     }
 
+    /// <summary>The skip reason of a root test attribute: none with CI=true (the test must run), else
+    /// <see cref="MissingReason"/>.</summary>
+    public static string? SkipReason(bool needsTun, IEnumerable<string> tools) => IsCi ? null : MissingReason(needsTun, tools);
+
     /// <summary>Throws when <see cref="MissingReason"/> names something: the CI path, where a skip
     /// would hide a broken environment.</summary>
     public static void Require(bool needsTun, IEnumerable<string> tools)

@@ -23,7 +23,7 @@ public class RootFactAttribute : FactAttribute
     public override string? Skip
     {
         // Computed on read because Tools and TopologyOnly are set after the constructor runs.
-        get => _skip ?? (RootEnvironment.IsCi ? null : RootEnvironment.MissingReason(!TopologyOnly, BaseTools.Concat(Tools)));
+        get => _skip ?? RootEnvironment.SkipReason(!TopologyOnly, BaseTools.Concat(Tools));
         set => _skip = value;
     }
 }

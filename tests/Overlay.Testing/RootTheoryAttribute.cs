@@ -1,25 +1,19 @@
 namespace Overlay.Testing;
 
-/// <summary>The <see cref="TheoryAttribute"/> form of <see cref="RootFactAttribute"/>: the same skip
-/// rule (never skipped with CI=true).</summary>
+/// <summary>The <see cref="TheoryAttribute"/> form of <see cref="RootFactAttribute"/>: needs root,
+/// /dev/net/tun and ip(8) plus <see cref="Tools"/>; skipped with the reason outside CI only.</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public class RootTheoryAttribute : TheoryAttribute
+public sealed class RootTheoryAttribute : TheoryAttribute
 {
     private string? _skip;
 
-    /// <summary>Tools the test needs beyond <see cref="BaseTools"/>.</summary>
+    /// <summary>Tools the test needs beyond ip(8).</summary>
     public string[] Tools { get; set; } = [];
-
-    /// <summary>True for tests that need no TUN device.</summary>
-    public bool TopologyOnly { get; set; }
-
-    /// <summary>Tools every test of this kind needs: ip(8).</summary>
-    protected virtual IEnumerable<string> BaseTools => ["ip"];
 
     /// <inheritdoc />
     public override string? Skip
     {
-        get => _skip ?? (RootEnvironment.IsCi ? null : RootEnvironment.MissingReason(!TopologyOnly, BaseTools.Concat(Tools)));
+        get => _skip ?? RootEnvironment.SkipReason(needsTun: true, ["ip", .. Tools]);
         set => _skip = value;
     }
 }
