@@ -177,7 +177,8 @@ public sealed class ControlPlaneRestartSpec
     /// <summary>As overlay-node's NodeHost.BuildIncarnation, on loopback port 0 with the seed as the one seed.</summary>
     private static IHost BuildIncarnation(Address seed, NodeIdentity identity, OverlayDataplane dataplane)
     {
-        var cluster = new ClusterSettings("127.0.0.1", 0, [seed.ToString()], [ClusterRoles.Node], BindHost: "127.0.0.1");
+        var cluster = new ClusterSettings("127.0.0.1", 0, [seed.ToString()], [ClusterRoles.Node], BindHost: "127.0.0.1",
+            Tls: TestCertificates.Member);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         builder.Services.AddSingleton<IHostLifetime, InertHostLifetime>();
