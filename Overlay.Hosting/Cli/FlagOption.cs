@@ -16,9 +16,10 @@ public sealed class FlagOption : Option<string?>
         Help = help;
         Environment = environment;
         DefaultText = defaultText;
+        var given = defaultText == "required" ? "required" : $"default {defaultText}";
         Description = environment.Length == 0
-            ? $"{help} [default {defaultText}]"
-            : $"{help} [env {string.Join(", ", environment)}; default {defaultText}]";
+            ? $"{help} [{given}]"
+            : $"{help} [env {string.Join(", ", environment)}; {given}]";
     }
 
     /// <summary>What the flag does.</summary>
