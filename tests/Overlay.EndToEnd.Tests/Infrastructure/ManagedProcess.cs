@@ -12,6 +12,7 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 /// </summary>
 public sealed class ManagedProcess : IAsyncDisposable
 {
+    private int _disposed;
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private StreamWriter? _log;
@@ -193,8 +194,14 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>Idempotent: a test's <c>await using</c> and the lab's clean-up may both dispose one process.</remarks>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             await StopAsync(EndToEndConstants.ProcessStopTimeout);
