@@ -25,8 +25,9 @@ public static class DataplaneConstants
     /// so a receive buffer this large is never truncated.</summary>
     public const int MaxUdpPayload = 65507;
 
-    /// <summary>Size of each pump's packet buffer: one full IPv4 packet. The later offload path
-    /// (virtio_net_hdr + 64 KiB super-packets) grows this; the pumps already work on spans of it.</summary>
+    /// <summary>Size of the plain pumps' packet buffer and of each receive slot of the offload UDP-to-TUN
+    /// pump: one full IPv4 packet, and more than any UDP datagram or GRO batch (at most
+    /// <see cref="MaxUdpPayload"/>), so a receive is never truncated.</summary>
     public const int PacketBufferSize = 65536;
 
     /// <summary>Minimum IPv4 header: IHL 5 x 4 bytes (RFC 791).</summary>
