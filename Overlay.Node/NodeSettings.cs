@@ -90,51 +90,49 @@ public sealed class NodeOptions
     /// <summary>Default remoting port of a node (one above the seed's, so both fit on one host).</summary>
     public const int DefaultClusterPort = 4054;
 
+    /// <summary>Default of --iptables-resync.</summary>
+    public static readonly TimeSpan DefaultIptablesResync = TimeSpan.FromSeconds(5);
+
     /// <summary>--seeds.</summary>
-    public Option<string?> Seeds { get; } = new("--seeds")
-    { Description = "Comma-separated seed addresses akka.tcp://overlay@host:port [env OVERLAY_SEEDS; required]" };
+    public FlagOption Seeds { get; } = new("--seeds",
+        "Comma-separated seed addresses akka.ssl.tcp://overlay@host:port (akka.tcp:// is the same; the TLS setting picks the protocol)",
+        ["OVERLAY_SEEDS"], "required");
     /// <summary>--public-ip.</summary>
-    public Option<string?> PublicIp { get; } = new("--public-ip")
-    { Description = "Underlay address peers send to [env OVERLAY_PUBLIC_IP; default: address of --iface]" };
+    public FlagOption PublicIp { get; } = new("--public-ip", "Underlay address peers send to", ["OVERLAY_PUBLIC_IP"], "address of --iface");
     /// <summary>--iface.</summary>
-    public Option<string?> Iface { get; } = new("--iface")
-    { Description = "Underlay interface [env OVERLAY_IFACE; default: interface of the default route, or of --public-ip]" };
+    public FlagOption Iface { get; } = new("--iface", "Underlay interface", ["OVERLAY_IFACE"],
+        "interface of the default route (or of --public-ip)");
     /// <summary>--port.</summary>
-    public Option<string?> Port { get; } = new("--port")
-    { Description = "UDP port of the data path, overriding the network config's Backend.Port (flannel nodes keep sending to Backend.Port) [env OVERLAY_PORT; default: Backend.Port]" };
+    public FlagOption Port { get; } = new("--port",
+        "UDP port of the data path, overriding the network config's Backend.Port (flannel nodes keep sending to Backend.Port)",
+        ["OVERLAY_PORT"], "Backend.Port");
     /// <summary>--subnet-file.</summary>
-    public Option<string?> SubnetFile { get; } = new("--subnet-file")
-    { Description = "subnet.env for the CNI plugin [env OVERLAY_SUBNET_FILE; default /run/flannel/subnet.env]" };
+    public FlagOption SubnetFile { get; } = new("--subnet-file", "subnet.env for the CNI plugin", ["OVERLAY_SUBNET_FILE"],
+        Dataplane.DataplaneConstants.DefaultSubnetFilePath);
     /// <summary>--tun-name.</summary>
-    public Option<string?> TunName { get; } = new("--tun-name")
-    { Description = "TUN device name [env OVERLAY_TUN_NAME; default overlay0]" };
+    public FlagOption TunName { get; } = new("--tun-name", $"TUN device name ({Tun.InterfaceName.Rule})", ["OVERLAY_TUN_NAME"],
+        Dataplane.DataplaneConstants.DefaultTunName);
     /// <summary>--node-name.</summary>
-    public Option<string?> NodeName { get; } = new("--node-name")
-    { Description = "Lease identity [env OVERLAY_NODE_NAME; default: host name]" };
+    public FlagOption NodeName { get; } = new("--node-name", "Lease identity", ["OVERLAY_NODE_NAME"], "host name");
     /// <summary>--cluster-ip.</summary>
-    public Option<string?> ClusterIp { get; } = new("--cluster-ip")
-    { Description = "Address this node advertises to the cluster [env OVERLAY_CLUSTER_IP; default: --public-ip]" };
+    public FlagOption ClusterIp { get; } = new("--cluster-ip", "Address this node advertises to the cluster", ["OVERLAY_CLUSTER_IP"], "--public-ip");
     /// <summary>--cluster-port.</summary>
-    public Option<string?> ClusterPort { get; } = new("--cluster-port")
-    { Description = $"Remoting port [env OVERLAY_CLUSTER_PORT; default {DefaultClusterPort}]" };
+    public FlagOption ClusterPort { get; } = new("--cluster-port", "Remoting port", ["OVERLAY_CLUSTER_PORT"],
+        DefaultClusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
     /// <summary>--management-host.</summary>
-    public Option<string?> ManagementHost { get; } = new("--management-host")
-    { Description = "Address of the management HTTP endpoint [env OVERLAY_MANAGEMENT_HOST; default 127.0.0.1]" };
+    public FlagOption ManagementHost { get; } = ManagementSettings.HostFlag();
     /// <summary>--management-port.</summary>
-    public Option<string?> ManagementPort { get; } = new("--management-port")
-    { Description = $"Port of the management HTTP endpoint [env OVERLAY_MANAGEMENT_PORT; default {ManagementSettings.DefaultPort}]" };
+    public FlagOption ManagementPort { get; } = ManagementSettings.PortFlag();
     /// <summary>--source-check.</summary>
-    public Option<string?> SourceCheck { get; } = new("--source-check")
-    { Description = "on: accept a datagram only from the lease holder of its inner source; off: from anyone [env OVERLAY_SOURCE_CHECK; default on]" };
+    public FlagOption SourceCheck { get; } = new("--source-check",
+        "on: accept a datagram only from the lease holder of its inner source; off: from anyone", ["OVERLAY_SOURCE_CHECK"], "on");
     /// <summary>--ip-masq.</summary>
-    public Option<string?> IpMasq { get; } = new("--ip-masq")
-    {
-        Description = "Masquerade pod traffic leaving the overlay network (iptables nat chain OVERLAY-POSTRTG, filter chain OVERLAY-FWD): true or false [env OVERLAY_IP_MASQ; default false]",
-        Arity = ArgumentArity.ZeroOrOne,
-    };
+    public FlagOption IpMasq { get; } = new("--ip-masq",
+        "Masquerade pod traffic leaving the overlay network (iptables nat chain OVERLAY-POSTRTG, filter chain OVERLAY-FWD): true or false",
+        ["OVERLAY_IP_MASQ"], "false") { Arity = ArgumentArity.ZeroOrOne };
     /// <summary>--iptables-resync.</summary>
-    public Option<string?> IptablesResync { get; } = new("--iptables-resync")
-    { Description = "How often the --ip-masq rules are checked and restored [env OVERLAY_IPTABLES_RESYNC; default 5s]" };
+    public FlagOption IptablesResync { get; } = new("--iptables-resync", "How often the --ip-masq rules are checked and restored",
+        ["OVERLAY_IPTABLES_RESYNC"], EffectiveSettings.FormatDuration(DefaultIptablesResync));
     /// <summary>--management-token-file.</summary>
     public ManagementTokenOption ManagementToken { get; } = new();
     /// <summary>--tls-cert, --tls-key, --tls-ca and --insecure-cluster.</summary>
@@ -143,36 +141,33 @@ public sealed class NodeOptions
     public LoggingOptions Logging { get; } = new();
 
     /// <summary>--offload.</summary>
-    public Option<string?> Offload { get; } = new("--offload")
-    { Description = "on: TUN TSO/checksum offloads and UDP GSO/GRO (falls back when the kernel refuses); off: one packet per syscall; the wire format is the same [env OVERLAY_OFFLOAD; default on]" };
+    public FlagOption Offload { get; } = new("--offload",
+        "on: TUN TSO/checksum offloads and UDP GSO/GRO (falls back when the kernel refuses); off: one packet per syscall; the wire format is the same",
+        ["OVERLAY_OFFLOAD"], "on");
 
     /// <summary>--tun-queues.</summary>
-    public Option<string?> TunQueues { get; } = new("--tun-queues")
-    {
-        Description = "TUN queues (IFF_MULTI_QUEUE), each with its own UDP socket on the data path's port (SO_REUSEPORT) and its own pair of pump threads; "
-            + $"the kernel keeps each flow on one queue. More than 1 only pays on nodes with many cores and many peers [env OVERLAY_TUN_QUEUES; 1..{Dataplane.DataplaneConstants.MaxTunQueues}; default 1]",
-    };
+    public FlagOption TunQueues { get; } = new("--tun-queues",
+        "TUN queues (IFF_MULTI_QUEUE), each with its own UDP socket on the data path's port (SO_REUSEPORT) and its own pair of pump threads; "
+        + $"the kernel keeps each flow on one queue. More than 1 only pays on nodes with many cores and many peers (1..{Dataplane.DataplaneConstants.MaxTunQueues})",
+        ["OVERLAY_TUN_QUEUES"], "1");
 
     /// <summary>--pump-scheduling.</summary>
-    public Option<string?> PumpScheduling { get; } = new("--pump-scheduling")
-    {
-        Description = "Scheduling policy of the pump threads: batch (SCHED_BATCH: a pump woken by a packet does not preempt the task on its CPU; "
-            + "more throughput, up to a scheduler slice of extra latency on a saturated CPU) or normal (SCHED_OTHER) [env OVERLAY_PUMP_SCHEDULING; default batch]",
-    };
+    public FlagOption PumpScheduling { get; } = new("--pump-scheduling",
+        "Scheduling policy of the pump threads: batch (SCHED_BATCH: a pump woken by a packet does not preempt the task on its CPU; "
+        + "more throughput, up to a scheduler slice of extra latency on a saturated CPU) or normal (SCHED_OTHER)",
+        ["OVERLAY_PUMP_SCHEDULING"], "batch");
 
     /// <summary>--registry-lost-after.</summary>
-    public Option<string?> RegistryLostAfter { get; } = new("--registry-lost-after")
-    {
-        Description = "How long this node may be Up in a cluster with no registry member before it ends that control-plane incarnation "
-            + "and joins through --seeds again; the data path keeps running [env OVERLAY_REGISTRY_LOST_AFTER; default 20s]",
-    };
+    public FlagOption RegistryLostAfter { get; } = new("--registry-lost-after",
+        "How long this node may be Up in a cluster with no registry member before it ends that control-plane incarnation "
+        + "and joins through --seeds again; the data path keeps running",
+        ["OVERLAY_REGISTRY_LOST_AFTER"], EffectiveSettings.FormatDuration(Agent.ControlPlaneConstants.RegistryLostAfter));
 
     /// <summary>--mtu.</summary>
-    public Option<string?> Mtu { get; } = new("--mtu")
-    {
-        Description = $"TUN MTU, written to subnet.env as FLANNEL_MTU; at least {Dataplane.DataplaneConstants.MinTunMtu} and at most the --iface MTU - "
-            + $"{Dataplane.DataplaneConstants.EncapOverhead} [env OVERLAY_MTU; default: the --iface MTU - {Dataplane.DataplaneConstants.EncapOverhead}]",
-    };
+    public FlagOption Mtu { get; } = new("--mtu",
+        $"TUN MTU, written to subnet.env as FLANNEL_MTU; at least {Dataplane.DataplaneConstants.MinTunMtu} and at most the --iface MTU - "
+        + $"{Dataplane.DataplaneConstants.EncapOverhead}",
+        ["OVERLAY_MTU"], $"--iface MTU - {Dataplane.DataplaneConstants.EncapOverhead}");
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -195,47 +190,46 @@ public sealed class NodeOptions
     public NodeSettings Bind(ParseResult result, IUnderlayProbe underlay, Func<string, string?>? environment = null)
     {
         var flags = new FlagReader(result, environment);
-        var seeds = flags.SeedAddresses(Seeds, "OVERLAY_SEEDS");
+        var seeds = flags.SeedAddresses(Seeds);
         if (seeds.Count == 0)
             throw new SettingsException("--seeds: at least one seed address akka.tcp://overlay@host:port is required");
 
-        var publicIp = flags.Ipv4(PublicIp, "OVERLAY_PUBLIC_IP");
-        var iface = flags.OptionalString(Iface, "OVERLAY_IFACE");
+        var publicIp = flags.Ipv4(PublicIp);
+        var iface = flags.OptionalString(Iface);
         if (iface is null)
             iface = publicIp is not null ? underlay.InterfaceOf(publicIp) : underlay.DefaultRouteInterface();
         publicIp ??= underlay.AddressOf(iface);
         var mtu = underlay.MtuOf(iface);
         var tunMtu = TunMtuOf(flags, iface, mtu);
 
-        var subnetFile = flags.String(SubnetFile, "/run/flannel/subnet.env", "OVERLAY_SUBNET_FILE");
-        var tunName = flags.String(TunName, "overlay0", "OVERLAY_TUN_NAME");
-        if (tunName.Length is 0 or > 15 || tunName.Any(c => char.IsWhiteSpace(c) || c == '/'))
-            throw new SettingsException($"--tun-name: not a Linux interface name (1..15 characters, no spaces or '/'): '{tunName}'");
-        var nodeName = flags.String(NodeName, Dns.GetHostName(), "OVERLAY_NODE_NAME");
-        var clusterHost = flags.String(ClusterIp, publicIp.ToString(), "OVERLAY_CLUSTER_IP");
-        var clusterPort = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true, "OVERLAY_CLUSTER_PORT");
+        var subnetFile = flags.String(SubnetFile, Dataplane.DataplaneConstants.DefaultSubnetFilePath);
+        var (tunNameGiven, tunNameSource) = flags.Raw(TunName);
+        var tunName = tunNameGiven ?? Dataplane.DataplaneConstants.DefaultTunName;
+        if (!Tun.InterfaceName.IsValid(tunName))
+            throw new SettingsException($"{tunNameSource}: not a Linux interface name ({Tun.InterfaceName.Rule}): '{tunName}'");
+        var nodeName = flags.String(NodeName, Dns.GetHostName());
+        var clusterHost = flags.String(ClusterIp, publicIp.ToString());
+        var clusterPort = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true);
         // Unset follows the network config's Backend.Port, which the registry fills into the lease.
-        int? port = flags.Raw(Port, "OVERLAY_PORT").Value is null ? null : flags.Port(Port, 0, allowZero: false, "OVERLAY_PORT");
-        var sourceCheck = flags.Choice(SourceCheck, "on", ["on", "off"], "OVERLAY_SOURCE_CHECK") == "on";
-        var management = new ManagementSettings(
-            flags.String(ManagementHost, "127.0.0.1", "OVERLAY_MANAGEMENT_HOST"),
-            flags.Port(ManagementPort, ManagementSettings.DefaultPort, allowZero: true, "OVERLAY_MANAGEMENT_PORT"));
+        int? port = flags.Raw(Port).Value is null ? null : flags.Port(Port, 0, allowZero: false);
+        var sourceCheck = flags.Choice(SourceCheck, "on", ["on", "off"]) == "on";
+        var management = ManagementSettings.Bind(flags, ManagementHost, ManagementPort);
         management = ManagementToken.Apply(management, flags, environment);
         // "--ip-masq" alone means true, as flannel's boolean flag.
         var ipMasq = result.GetResult(IpMasq) is { Implicit: false } given && given.Tokens.Count == 0
-            || flags.Choice(IpMasq, "false", ["true", "false", "on", "off", "1", "0"], "OVERLAY_IP_MASQ") is "true" or "on" or "1";
-        var resync = flags.Duration(IptablesResync, TimeSpan.FromSeconds(5), "OVERLAY_IPTABLES_RESYNC");
+            || flags.Choice(IpMasq, "false", ["true", "false", "on", "off", "1", "0"]) is "true" or "on" or "1";
+        var resync = flags.Duration(IptablesResync, DefaultIptablesResync);
         var tls = Tls.Bind(result, flags);
         var cluster = new ClusterSettings(clusterHost, clusterPort, [], [ClusterRoles.Node],
             ClusterSettings.ChooseBindHost(clusterHost, underlay.LocalAddresses()), tls);
         cluster = cluster with { Seeds = ClusterSettings.NormalizeSeeds(seeds, cluster.Protocol) };
         return new NodeSettings(cluster, nodeName, publicIp, iface, mtu, port, subnetFile, tunName,
             underlay.ReadRequestedSubnet(subnetFile), management, sourceCheck, ipMasq, resync, Logging.Bind(flags),
-            Offload: flags.Choice(Offload, "on", ["on", "off"], "OVERLAY_OFFLOAD") == "on",
-            TunQueues: flags.Integer(TunQueues, 1, 1, Dataplane.DataplaneConstants.MaxTunQueues, "OVERLAY_TUN_QUEUES"),
-            PumpScheduling: flags.Choice(PumpScheduling, "batch", ["batch", "normal"], "OVERLAY_PUMP_SCHEDULING") == "batch"
+            Offload: flags.Choice(Offload, "on", ["on", "off"]) == "on",
+            TunQueues: flags.Integer(TunQueues, 1, 1, Dataplane.DataplaneConstants.MaxTunQueues),
+            PumpScheduling: flags.Choice(PumpScheduling, "batch", ["batch", "normal"]) == "batch"
                 ? Dataplane.PumpScheduling.Batch : Dataplane.PumpScheduling.Normal,
-            RegistryLostAfter: flags.Duration(RegistryLostAfter, Agent.ControlPlaneConstants.RegistryLostAfter, "OVERLAY_REGISTRY_LOST_AFTER"),
+            RegistryLostAfter: flags.Duration(RegistryLostAfter, Agent.ControlPlaneConstants.RegistryLostAfter),
             TunMtu: tunMtu);
     }
 
@@ -243,7 +237,7 @@ public sealed class NodeOptions
     /// encapsulated full-size packet would not fit one underlay frame, so it is refused naming both values.</summary>
     private int? TunMtuOf(FlagReader flags, string iface, int underlayMtu)
     {
-        var (value, source) = flags.Raw(Mtu, "OVERLAY_MTU");
+        var (value, source) = flags.Raw(Mtu);
         if (value is null)
             return null;
         var computed = underlayMtu - Dataplane.DataplaneConstants.EncapOverhead;

@@ -65,48 +65,52 @@ public sealed class SeedOptions
     /// <summary>Default remoting port of a seed (Lighthouse's).</summary>
     public const int DefaultClusterPort = 4053;
 
+    /// <summary>Default of --data-dir.</summary>
+    public const string DefaultDataDir = "./data";
+
     /// <summary>--cluster-ip.</summary>
-    public Option<string?> ClusterIp { get; } = new("--cluster-ip")
-    { Description = "Address or host name this seed advertises to the cluster [env CLUSTER_IP; default: host name]" };
+    public FlagOption ClusterIp { get; } = new("--cluster-ip", "Address or host name this seed advertises to the cluster",
+        ["CLUSTER_IP", "OVERLAY_CLUSTER_IP"], "host name");
     /// <summary>--cluster-port.</summary>
-    public Option<string?> ClusterPort { get; } = new("--cluster-port")
-    { Description = $"Remoting port [env CLUSTER_PORT; default {DefaultClusterPort}]" };
+    public FlagOption ClusterPort { get; } = new("--cluster-port", "Remoting port", ["CLUSTER_PORT", "OVERLAY_CLUSTER_PORT"],
+        DefaultClusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
     /// <summary>--seeds.</summary>
-    public Option<string?> Seeds { get; } = new("--seeds")
-    { Description = "Comma-separated seed addresses akka.tcp://overlay@host:port (akka.ssl.tcp:// is the same; the TLS setting picks the protocol); this seed adds itself when missing [env CLUSTER_SEEDS]" };
+    public FlagOption Seeds { get; } = new("--seeds",
+        "Comma-separated seed addresses akka.ssl.tcp://overlay@host:port (akka.tcp:// is the same; the TLS setting picks the protocol); this seed adds itself when missing",
+        ["CLUSTER_SEEDS", "OVERLAY_SEEDS"], "this seed");
     /// <summary>--net-config-path.</summary>
-    public Option<string?> NetConfigPath { get; } = new("--net-config-path")
-    { Description = "flannel net-conf.json [env OVERLAY_NET_CONFIG_PATH; default: embedded 10.244.0.0/16, SubnetLen 24, udp 8285]" };
+    public FlagOption NetConfigPath { get; } = new("--net-config-path", "flannel net-conf.json", ["OVERLAY_NET_CONFIG_PATH"],
+        "embedded 10.244.0.0/16, SubnetLen 24, udp 8285");
     /// <summary>--net-config-apply.</summary>
-    public Option<string?> NetConfigApply { get; } = new("--net-config-apply")
+    public FlagOption NetConfigApply { get; } = new("--net-config-apply",
+        "Make this seed's net-conf.json the registry's even when the journal holds a different one, ending the leases it no longer admits; "
+        + "without it the journal's config wins and a difference is only reported: true or false",
+        ["OVERLAY_NET_CONFIG_APPLY"], "false")
     {
-        Description = "Make this seed's net-conf.json the registry's even when the journal holds a different one, ending the leases it no longer admits; without it the journal's config wins and a difference is only reported: true or false [env OVERLAY_NET_CONFIG_APPLY; default false]",
         Arity = ArgumentArity.ZeroOrOne,
     };
     /// <summary>--data-dir.</summary>
-    public Option<string?> DataDir { get; } = new("--data-dir")
-    { Description = "Directory of the SQLite registry database and of the list of cluster members this seed last saw [env OVERLAY_DATA_DIR; default ./data]" };
+    public FlagOption DataDir { get; } = new("--data-dir",
+        "Directory of the SQLite registry database and of the list of cluster members this seed last saw",
+        ["OVERLAY_DATA_DIR"], $"{DefaultDataDir} (the unit sets /var/lib/overlay-seed)");
     /// <summary>--db-provider.</summary>
-    public Option<string?> DbProvider { get; } = new("--db-provider")
-    { Description = "Registry storage: sqlite or postgres [env OVERLAY_DB_PROVIDER; default sqlite]" };
+    public FlagOption DbProvider { get; } = new("--db-provider", "Registry storage: sqlite or postgres", ["OVERLAY_DB_PROVIDER"], "sqlite");
     /// <summary>--db.</summary>
-    public Option<string?> Db { get; } = new("--db")
-    { Description = "Connection string (required for postgres; overrides --data-dir for sqlite) [env OVERLAY_DB]" };
+    public FlagOption Db { get; } = new("--db", "Connection string (required for postgres; overrides --data-dir for sqlite)",
+        ["OVERLAY_DB"], "none");
     /// <summary>--management-host.</summary>
-    public Option<string?> ManagementHost { get; } = new("--management-host")
-    { Description = "Address of the management HTTP endpoint [env OVERLAY_MANAGEMENT_HOST; default 127.0.0.1]" };
+    public FlagOption ManagementHost { get; } = ManagementSettings.HostFlag();
     /// <summary>--management-port.</summary>
-    public Option<string?> ManagementPort { get; } = new("--management-port")
-    { Description = $"Port of the management HTTP endpoint [env OVERLAY_MANAGEMENT_PORT; default {ManagementSettings.DefaultPort}]" };
+    public FlagOption ManagementPort { get; } = ManagementSettings.PortFlag();
     /// <summary>--lease-ttl.</summary>
-    public Option<string?> LeaseTtl { get; } = new("--lease-ttl")
-    { Description = "Lease lifetime without renewal [env OVERLAY_LEASE_TTL; default 24h]" };
+    public FlagOption LeaseTtl { get; } = new("--lease-ttl", "Lease lifetime without renewal", ["OVERLAY_LEASE_TTL"],
+        EffectiveSettings.FormatDuration(RegistrySettings.Default.Ttl));
     /// <summary>--lease-grace.</summary>
-    public Option<string?> LeaseGrace { get; } = new("--lease-grace")
-    { Description = "How long a node the cluster removed keeps its lease [env OVERLAY_LEASE_GRACE; default 5m]" };
+    public FlagOption LeaseGrace { get; } = new("--lease-grace", "How long a node the cluster removed keeps its lease",
+        ["OVERLAY_LEASE_GRACE"], EffectiveSettings.FormatDuration(RegistrySettings.Default.GracePeriod));
     /// <summary>--snapshot-every.</summary>
-    public Option<string?> SnapshotEvery { get; } = new("--snapshot-every")
-    { Description = "Registry snapshot after this many events [env OVERLAY_SNAPSHOT_EVERY; default 100]" };
+    public FlagOption SnapshotEvery { get; } = new("--snapshot-every", "Registry snapshot after this many events",
+        ["OVERLAY_SNAPSHOT_EVERY"], RegistrySettings.Default.SnapshotEvery.ToString(System.Globalization.CultureInfo.InvariantCulture));
     /// <summary>--management-token-file.</summary>
     public ManagementTokenOption ManagementToken { get; } = new();
     /// <summary>--tls-cert, --tls-key, --tls-ca and --insecure-cluster.</summary>
@@ -129,16 +133,16 @@ public sealed class SeedOptions
     public SeedSettings Bind(ParseResult result, Func<string, string?>? environment = null)
     {
         var flags = new FlagReader(result, environment);
-        var host = flags.String(ClusterIp, Dns.GetHostName(), "CLUSTER_IP", "OVERLAY_CLUSTER_IP");
-        var port = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true, "CLUSTER_PORT", "OVERLAY_CLUSTER_PORT");
+        var host = flags.String(ClusterIp, Dns.GetHostName());
+        var port = flags.Port(ClusterPort, DefaultClusterPort, allowZero: true);
         var tls = Tls.Bind(result, flags);
         var cluster = new ClusterSettings(host, port, [], [ClusterRoles.Seed, ClusterRoles.Registry],
             ClusterSettings.ChooseBindHost(host, ClusterSettings.LocalAddresses()), tls);
         var self = cluster.SelfAddress;
-        var seeds = ClusterSettings.NormalizeSeeds(flags.SeedAddresses(Seeds, "CLUSTER_SEEDS", "OVERLAY_SEEDS"), cluster.Protocol);
+        var seeds = ClusterSettings.NormalizeSeeds(flags.SeedAddresses(Seeds), cluster.Protocol);
         if (!seeds.Contains(self))
             seeds.Add(self);
-        var dataDir = flags.String(DataDir, "./data", "OVERLAY_DATA_DIR");
+        var dataDir = flags.String(DataDir, DefaultDataDir);
         KnownMembersFile.Contents remembered;
         try
         {
@@ -153,7 +157,7 @@ public sealed class SeedOptions
         remembered = remembered with { Addresses = ClusterSettings.NormalizeSeeds(remembered.Addresses, cluster.Protocol) };
         cluster = cluster with { Seeds = SeedJoinPlan.SeedsFor(self, seeds, remembered.Addresses) };
 
-        var (configPath, configSource) = flags.Raw(NetConfigPath, "OVERLAY_NET_CONFIG_PATH");
+        var (configPath, configSource) = flags.Raw(NetConfigPath);
         NetworkConfig network;
         if (configPath is null)
             network = NetworkConfigParser.Default;
@@ -179,11 +183,11 @@ public sealed class SeedOptions
         }
 
         var apply = result.GetResult(NetConfigApply) is { Implicit: false } given && given.Tokens.Count == 0
-                    || flags.Choice(NetConfigApply, "false", ["true", "false", "on", "off", "1", "0"], "OVERLAY_NET_CONFIG_APPLY")
+                    || flags.Choice(NetConfigApply, "false", ["true", "false", "on", "off", "1", "0"])
                         is "true" or "on" or "1";
 
-        var provider = flags.Choice(DbProvider, "sqlite", ["sqlite", "postgres"], "OVERLAY_DB_PROVIDER");
-        var connection = flags.OptionalString(Db, "OVERLAY_DB");
+        var provider = flags.Choice(DbProvider, "sqlite", ["sqlite", "postgres"]);
+        var connection = flags.OptionalString(Db);
         StorageSettings storage = provider switch
         {
             "postgres" => new StorageSettings(StorageProvider.Postgres,
@@ -193,20 +197,18 @@ public sealed class SeedOptions
                 : StorageSettings.SqliteIn(dataDir),
         };
 
-        var management = new ManagementSettings(
-            flags.String(ManagementHost, "127.0.0.1", "OVERLAY_MANAGEMENT_HOST"),
-            flags.Port(ManagementPort, ManagementSettings.DefaultPort, allowZero: true, "OVERLAY_MANAGEMENT_PORT"));
+        var management = ManagementSettings.Bind(flags, ManagementHost, ManagementPort);
         management = ManagementToken.Apply(management, flags, environment);
 
         var defaults = RegistrySettings.Default;
-        var (snapshotText, snapshotSource) = flags.Raw(SnapshotEvery, "OVERLAY_SNAPSHOT_EVERY");
+        var (snapshotText, snapshotSource) = flags.Raw(SnapshotEvery);
         var snapshotEvery = defaults.SnapshotEvery;
         if (snapshotText is not null && (!int.TryParse(snapshotText, out snapshotEvery) || snapshotEvery < 1))
             throw new SettingsException($"{snapshotSource}: not a positive whole number: '{snapshotText}'");
         var registry = defaults with
         {
-            Ttl = flags.Duration(LeaseTtl, defaults.Ttl, "OVERLAY_LEASE_TTL"),
-            GracePeriod = flags.Duration(LeaseGrace, defaults.GracePeriod, "OVERLAY_LEASE_GRACE"),
+            Ttl = flags.Duration(LeaseTtl, defaults.Ttl),
+            GracePeriod = flags.Duration(LeaseGrace, defaults.GracePeriod),
             SnapshotEvery = snapshotEvery,
         };
         return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry,

@@ -63,7 +63,7 @@ public sealed class LeaseRegistryState
     public NetworkConfig? Network { get; private set; }
 
     /// <summary>The live leases, ordered by subnet. O(1) to get; enumerating costs O(n).</summary>
-    public IReadOnlyCollection<Lease> Leases => new LeaseView(_leases);
+    public IReadOnlyCollection<Lease> Leases => new LiveLeases(_leases);
 
     /// <summary>The remembered freed subnets, oldest first (a fresh O(n) copy).</summary>
     public IReadOnlyList<FreedSubnet> Freed => _freedByAge.Select(f => new FreedSubnet(f.Subnet, f.FreedAtVersion)).ToList();
@@ -656,8 +656,9 @@ public sealed class LeaseRegistryState
         return true;
     }
 
-    /// <summary>A read-only, ordered view of the live leases with O(1) Count.</summary>
-    private sealed class LeaseView(ImmutableSortedDictionary<Ipv4Subnet, Lease> leases) : IReadOnlyCollection<Lease>
+    /// <summary>A read-only, ordered view of the live leases with O(1) Count (not the public
+    /// <see cref="Leases.LeaseView"/> record a subscriber keeps).</summary>
+    private sealed class LiveLeases(ImmutableSortedDictionary<Ipv4Subnet, Lease> leases) : IReadOnlyCollection<Lease>
     {
         public int Count => leases.Count;
 

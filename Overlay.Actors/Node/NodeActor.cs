@@ -25,7 +25,12 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     /// <summary>The node renews when this fraction (1/3) of its lease's remaining lifetime has passed.</summary>
     private const int RenewalDivisor = 3;
 
+    /// <summary>How long a status request waits for the subscriber's stats (a local child that
+    /// answers at once unless it is stopped) before the last stats it reported are used.</summary>
+    private static readonly TimeSpan SubscriberStatsTimeout = TimeSpan.FromSeconds(1);
+
     private readonly NodeIdentity _identity;
+    private readonly NodeTimings _timings;
     private readonly IActorRef _registry;
     private readonly IDataplane _dataplane;
     private readonly TimeProvider _clock;
@@ -47,9 +52,10 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     private bool _viewReceived;
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public NodeActor(NodeIdentity identity, IActorRef registry, IDataplane dataplane, TimeProvider clock)
+    public NodeActor(NodeIdentity identity, NodeTimings timings, IActorRef registry, IDataplane dataplane, TimeProvider clock)
     {
         _identity = identity;
+        _timings = timings;
         _registry = registry;
         _dataplane = dataplane;
         _clock = clock;
@@ -58,8 +64,9 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     }
 
     /// <summary>Props for the node agent; <paramref name="registry"/> is the registry singleton proxy.</summary>
-    public static Props Props(NodeIdentity identity, IActorRef registry, IDataplane dataplane, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new NodeActor(identity, registry, dataplane, clock ?? TimeProvider.System));
+    public static Props Props(NodeIdentity identity, NodeTimings timings, IActorRef registry, IDataplane dataplane,
+        TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new NodeActor(identity, timings, registry, dataplane, clock ?? TimeProvider.System));
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -98,7 +105,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 OnLeaseAcquired(acquired);
                 break;
             case LeaseRequestRejected rejected:
-                _log.Warning("Lease request rejected: {0}; retrying in {1}", rejected.Reason, _identity.RetryInterval);
+                _log.Warning("Lease request rejected: {0}; retrying in {1}", rejected.Reason, _timings.RetryInterval);
                 Context.System.EventStream.Publish(new NodeLeaseProblem(rejected.Reason));
                 break;
             case LeaseRefused { Kind: LeaseRefusal.NotHolder } refused when !_acquiring && _lease is not null
@@ -113,7 +120,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 // Another live host holds this node's name or public IP (F27, F28): taking it would
                 // put two hosts on one subnet. Loud, and retried: the lease comes back by itself
                 // once the other holder is gone from the cluster.
-                _log.Error("Lease refused: {0}; retrying every {1}", refused.Reason, _identity.RetryInterval);
+                _log.Error("Lease refused: {0}; retrying every {1}", refused.Reason, _timings.RetryInterval);
                 Context.System.EventStream.Publish(new NodeLeaseProblem($"lease refused: {refused.Reason}"));
                 break;
             case Renew:
@@ -121,7 +128,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 {
                     _registry.Tell(new RenewLease(_identity.NodeName, _lease.Subnet));
                     // Until the registry answers (a lost message, a failover), renew again.
-                    Timers.StartSingleTimer(nameof(Renew), Renew.Instance, _identity.RetryInterval);
+                    Timers.StartSingleTimer(nameof(Renew), Renew.Instance, _timings.RetryInterval);
                 }
                 break;
             case LeaseRenewalSucceeded renewed when _lease is not null && renewed.Lease.Subnet == _lease.Subnet:
@@ -140,7 +147,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 _log.Error(fault.Cause, "Data path failed; restarting it");
                 _dataplaneRunning = false;
                 _dataplane.Stop();
-                Timers.StartSingleTimer(nameof(StartDataplane), StartDataplane.Instance, _identity.RetryInterval);
+                Timers.StartSingleTimer(nameof(StartDataplane), StartDataplane.Instance, _timings.RetryInterval);
                 break;
             case LeaseViewChanged changed:
                 _view = changed.View;
@@ -148,22 +155,16 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 CheckOwnLease();
                 ReconcilePeers();
                 break;
-            case PeerRouteInstalled installed when _peers.TryGetValue(installed.Lease.Subnet, out var peer):
-                _peers[installed.Lease.Subnet] = peer with { Counters = installed.Counters };
-                break;
-            case Terminated terminated:
-                _stopping.RemoveWhere(s => PeerRouteActor.NameOf(s) == terminated.ActorRef.Path.Name);
+            case PeerRouteStopped stopped:
+                _stopping.Remove(stopped.Subnet);
                 ReconcilePeers();
                 break;
             case SubscriberStats stats:
                 _subscriberStats = stats;
                 break;
             case GetNodeStatus:
-                if (!_subscriber.IsNobody())
-                    _subscriber.Tell(GetSubscriberStats.Instance);
-                Sender.Tell(new NodeStatus(_lease, _network, _dataplaneRunning,
-                    _peers.Values.Where(p => p.Counters is not null)
-                        .Select(p => new PeerStatus(p.Lease, p.Counters!)).ToList(),
+                AnswerStatus(new NodeStatus(_lease, _network, _dataplaneRunning,
+                    _peers.Values.OrderBy(p => p.Lease.Subnet).Select(p => new PeerStatus(p.Lease, p.Counters)).ToList(),
                     _subscriberStats));
                 break;
             default:
@@ -176,7 +177,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     {
         _acquiring = true;
         SendAcquire(requested);
-        Timers.StartPeriodicTimer(nameof(RetryAcquire), RetryAcquire.Instance, _identity.RetryInterval);
+        Timers.StartPeriodicTimer(nameof(RetryAcquire), RetryAcquire.Instance, _timings.RetryInterval);
     }
 
     private void SendAcquire(Ipv4Subnet? requested) =>
@@ -214,8 +215,8 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         StartDataplaneIfLeased();
         ScheduleRenewal();
         if (_subscriber.IsNobody())
-            _subscriber = Context.ActorOf(LeaseSubscriberActor.Props(_registry, Self, _identity.ResyncInterval,
-                _identity.RetryInterval), "leases");
+            _subscriber = Context.ActorOf(LeaseSubscriberActor.Props(_registry, Self, _timings.ResyncInterval,
+                _timings.RetryInterval), "leases");
         ReconcilePeers();
     }
 
@@ -224,7 +225,23 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     private void Conflicted(object message)
     {
         if (message is GetNodeStatus)
-            Sender.Tell(new NodeStatus(_lease, _network, _dataplane.ServedSubnet is not null, [], _subscriberStats));
+            AnswerStatus(new NodeStatus(_lease, _network, _dataplane.ServedSubnet is not null, [], _subscriberStats));
+    }
+
+    /// <summary>Answers a status request with the subscriber's stats as they are now: the status is
+    /// taken here, the stats are asked of the subscriber and filled in when they come (the last ones
+    /// it reported if it does not answer in time).</summary>
+    private void AnswerStatus(NodeStatus status)
+    {
+        if (_subscriber.IsNobody())
+        {
+            Sender.Tell(status);
+            return;
+        }
+        _subscriber.Ask<SubscriberStats>(GetSubscriberStats.Instance, SubscriberStatsTimeout)
+            .ContinueWith(t => status with { Subscriber = t.IsCompletedSuccessfully ? t.Result : status.Subscriber },
+                TaskContinuationOptions.ExecuteSynchronously)
+            .PipeTo(Sender);
     }
 
     private void StartDataplaneIfLeased()
@@ -239,8 +256,8 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         catch (Exception ex)
         {
             _dataplaneRunning = false;
-            _log.Error(ex, "Starting the data path for {0} failed; retrying in {1}", _lease.Subnet, _identity.RetryInterval);
-            Timers.StartSingleTimer(nameof(StartDataplane), StartDataplane.Instance, _identity.RetryInterval);
+            _log.Error(ex, "Starting the data path for {0} failed; retrying in {1}", _lease.Subnet, _timings.RetryInterval);
+            Timers.StartSingleTimer(nameof(StartDataplane), StartDataplane.Instance, _timings.RetryInterval);
         }
     }
 
@@ -311,11 +328,15 @@ public sealed class NodeActor : UntypedActor, IWithTimers
             }
             else if (!_stopping.Contains(subnet))
             {
-                // An inherited route keeps its counters: unchanged, it is rewritten with an identical entry.
-                var counters = inherited is not null && inherited.TryGetValue(subnet, out var route) ? route.Counters : null;
+                // The counters are made here and handed to the route, so the status counts exactly
+                // what the data path counts. An inherited route keeps its counters: unchanged, it is
+                // rewritten with an identical entry.
+                var counters = inherited is not null && inherited.TryGetValue(subnet, out var route)
+                    ? route.Counters
+                    : new PeerCounters();
                 var child = Context.ActorOf(PeerRouteActor.Props(lease, _dataplane, counters), PeerRouteActor.NameOf(subnet));
-                Context.Watch(child);
-                _peers[subnet] = new Peer(child, lease, null);
+                Context.WatchWith(child, new PeerRouteStopped(subnet));
+                _peers[subnet] = new Peer(child, lease, counters);
             }
         }
     }
@@ -336,7 +357,10 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         return inherited;
     }
 
-    private sealed record Peer(IActorRef Ref, Lease Lease, PeerCounters? Counters);
+    private sealed record Peer(IActorRef Ref, Lease Lease, PeerCounters Counters);
+
+    /// <summary>Sent by the watch on a peer route when it stopped.</summary>
+    private sealed record PeerRouteStopped(Ipv4Subnet Subnet);
 
     private sealed record DataplaneFaulted(Exception Cause);
 

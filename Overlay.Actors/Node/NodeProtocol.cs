@@ -19,22 +19,6 @@ public sealed record NodeStatus(
 /// <summary>One peer route with its live counters.</summary>
 public sealed record PeerStatus(Lease Lease, PeerCounters Counters);
 
-/// <summary>Who this node is, for lease requests.</summary>
-/// <param name="NodeName">Node name (default: host name).</param>
-/// <param name="PublicIp">Underlay address peers send to.</param>
-/// <param name="Port">UDP port to advertise and bind; null follows the network config's Backend.Port
-/// (the registry fills it into the lease).</param>
-/// <param name="RequestedSubnet">The subnet from the old subnet.env, asked for first.</param>
-/// <param name="RetryInterval">How often an unanswered lease request is repeated.</param>
-/// <param name="ResyncInterval">How often the lease view is re-read from the registry.</param>
-public sealed record NodeIdentity(
-    string NodeName,
-    System.Net.IPAddress PublicIp,
-    int? Port,
-    Ipv4Subnet? RequestedSubnet,
-    TimeSpan RetryInterval,
-    TimeSpan ResyncInterval);
-
 /// <summary>
 /// Published on the event stream (local only) when the registry granted this node a subnet other
 /// than the one its running data path serves: pods on this host have addresses of

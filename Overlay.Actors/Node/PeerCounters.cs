@@ -1,8 +1,9 @@
 namespace Overlay.Actors.Node;
 
 /// <summary>
-/// Traffic counters of one peer. Created and owned by that peer's PeerRouteActor, handed to the
-/// data path with the route, and bumped by the pump threads. Thread-safety: the Add methods may be
+/// Traffic counters of one peer. Made by the node actor (or kept from the route an earlier
+/// control-plane incarnation installed), handed to the peer's PeerRouteActor and with the route to
+/// the data path, and bumped by the pump threads. Thread-safety: the Add methods may be
 /// called from any thread concurrently; readers see each field atomically but not the four as one.
 /// </summary>
 public sealed class PeerCounters

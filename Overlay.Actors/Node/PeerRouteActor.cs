@@ -7,7 +7,8 @@ namespace Overlay.Actors.Node;
 /// <summary>
 /// One peer lease on this node: installs the peer's entry in the forwarding table when it starts,
 /// re-installs it when the lease moves (new public IP or port), removes it when told to retire
-/// (<see cref="RetirePeerRoute"/>), and owns the peer's traffic counters. Stopping for any other
+/// (<see cref="RetirePeerRoute"/>). The peer's traffic counters are the node actor's, handed in at
+/// creation, so the node's status and the data path count into the same object. Stopping for any other
 /// reason (its actor system ending with a control-plane incarnation) leaves the entry in place: the
 /// data path keeps forwarding on its last table, and the next node actor adopts or removes it.
 /// Named <c>peer-10.244.2.0-24</c> under the node actor.
@@ -19,27 +20,23 @@ public sealed class PeerRouteActor : UntypedActor
     private Lease _lease;
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public PeerRouteActor(Lease lease, IDataplane dataplane, PeerCounters? counters)
+    public PeerRouteActor(Lease lease, IDataplane dataplane, PeerCounters counters)
     {
         _lease = lease;
         _dataplane = dataplane;
-        _counters = counters ?? new PeerCounters();
+        _counters = counters;
     }
 
-    /// <summary>Props for the route to <paramref name="lease"/>'s subnet; <paramref name="counters"/> are
-    /// those of a route adopted from an earlier incarnation (null: fresh counters).</summary>
-    public static Props Props(Lease lease, IDataplane dataplane, PeerCounters? counters = null) =>
+    /// <summary>Props for the route to <paramref name="lease"/>'s subnet, counting into
+    /// <paramref name="counters"/> (fresh ones, or those of a route adopted from an earlier incarnation).</summary>
+    public static Props Props(Lease lease, IDataplane dataplane, PeerCounters counters) =>
         Akka.Actor.Props.Create(() => new PeerRouteActor(lease, dataplane, counters));
 
     /// <summary>The child name for a subnet's route.</summary>
     public static string NameOf(Addressing.Ipv4Subnet subnet) => "peer-" + subnet.Key;
 
     /// <inheritdoc />
-    protected override void PreStart()
-    {
-        Install();
-        Context.Parent.Tell(new PeerRouteInstalled(_lease, _counters));
-    }
+    protected override void PreStart() => Install();
 
     /// <inheritdoc />
     protected override void OnReceive(object message)
@@ -51,7 +48,6 @@ public sealed class PeerRouteActor : UntypedActor
                 _lease = update.Lease;
                 if (moved)
                     Install();
-                Context.Parent.Tell(new PeerRouteInstalled(_lease, _counters));
                 break;
             case RetirePeerRoute:
                 // Removed here, in order after any UpdatePeerLease: no late re-install can follow.
@@ -76,6 +72,3 @@ public sealed record RetirePeerRoute
     /// <summary>The only instance.</summary>
     public static readonly RetirePeerRoute Instance = new();
 }
-
-/// <summary>Sent by a peer route to its parent once its entry is in the table.</summary>
-public sealed record PeerRouteInstalled(Lease Lease, PeerCounters Counters);

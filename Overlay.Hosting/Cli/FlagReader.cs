@@ -14,13 +14,16 @@ public sealed class FlagReader(ParseResult result, Func<string, string?>? enviro
 {
     private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
 
-    /// <summary>The raw value and its source, or (null, flag name) when nothing is set.</summary>
+    /// <summary>The raw value and its source, or (null, flag name) when nothing is set. A
+    /// <see cref="FlagOption"/> brings its own environment variables; <paramref name="environmentNames"/>
+    /// are for plain options.</summary>
     public (string? Value, string Source) Raw(Option<string?> option, params string[] environmentNames)
     {
         var fromFlag = result.GetValue(option);
         if (fromFlag is not null)
             return (fromFlag, option.Name);
-        foreach (var name in environmentNames)
+        IEnumerable<string> names = environmentNames.Length == 0 && option is FlagOption flag ? flag.Environment : environmentNames;
+        foreach (var name in names)
         {
             var fromEnvironment = _environment(name);
             if (!string.IsNullOrEmpty(fromEnvironment))
@@ -99,11 +102,13 @@ public sealed class FlagReader(ParseResult result, Func<string, string?>? enviro
     {
         var plain = $"{Cluster.ClusterSettings.PlainProtocol}://{Cluster.ClusterSettings.SystemName}@";
         var tls = $"{Cluster.ClusterSettings.TlsProtocol}://{Cluster.ClusterSettings.SystemName}@";
+        var source = Raw(option, environmentNames).Source;
         var seeds = List(option, environmentNames).ToList();
         foreach (var seed in seeds)
         {
+            // Name where the list came from: a bad CLUSTER_SEEDS is not a bad --seeds.
             if (!seed.StartsWith(plain, StringComparison.Ordinal) && !seed.StartsWith(tls, StringComparison.Ordinal))
-                throw new SettingsException($"{option.Name}: not an address {plain}host:port (or {tls}host:port): '{seed}'");
+                throw new SettingsException($"{source}: not an address {plain}host:port (or {tls}host:port): '{seed}'");
         }
         return seeds;
     }

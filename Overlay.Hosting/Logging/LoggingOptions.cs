@@ -14,12 +14,10 @@ public sealed class LoggingOptions
     ];
 
     /// <summary>--log-format.</summary>
-    public Option<string?> Format { get; } = new("--log-format")
-    { Description = "Console log format: text or json [env OVERLAY_LOG_FORMAT; default text]" };
+    public FlagOption Format { get; } = new("--log-format", "Console log format: text or json", ["OVERLAY_LOG_FORMAT"], "text");
 
     /// <summary>--log-level.</summary>
-    public Option<string?> Level { get; } = new("--log-level")
-    { Description = "Minimum level: trace, debug, info, warning or error [env OVERLAY_LOG_LEVEL; default info]" };
+    public FlagOption Level { get; } = new("--log-level", "Minimum level: trace, debug, info, warning or error", ["OVERLAY_LOG_LEVEL"], "info");
 
     /// <summary>Adds both options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -31,8 +29,8 @@ public sealed class LoggingOptions
     /// <summary>Reads both; throws <see cref="SettingsException"/> naming the bad value.</summary>
     public LogSettings Bind(FlagReader flags)
     {
-        var format = flags.Choice(Format, "text", ["text", "json"], "OVERLAY_LOG_FORMAT") == "json" ? LogFormat.Json : LogFormat.Text;
-        var level = flags.Choice(Level, "info", Levels.Select(l => l.Name).ToArray(), "OVERLAY_LOG_LEVEL");
+        var format = flags.Choice(Format, "text", ["text", "json"]) == "json" ? LogFormat.Json : LogFormat.Text;
+        var level = flags.Choice(Level, "info", Levels.Select(l => l.Name).ToArray());
         return new LogSettings(format, Levels.First(l => l.Name == level).Level);
     }
 

@@ -102,8 +102,8 @@ public static class ClusterMembersEndpoints
             roles.ToDictionary(r => r, r => state.Members.Where(m => m.HasRole(r) && m.Status is MemberStatus.Up or MemberStatus.Leaving)
                 .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault()?.Address.ToString()),
             state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(MemberOf).ToList(),
-            state.Unreachable.Select(m => new UnreachableMember(m.Address.ToString(),
-                cluster.State.Members.Where(o => !state.Unreachable.Contains(o)).Select(o => o.Address.ToString()).ToList())).ToList());
+            state.Unreachable.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal)
+                .Select(m => new UnreachableMember(m.Address.ToString())).ToList());
     }
 
     private static ClusterMemberResponse MemberOf(Member member) =>
@@ -111,7 +111,8 @@ public static class ClusterMembersEndpoints
             member.Status.ToString(), member.Roles.OrderBy(r => r, StringComparer.Ordinal).ToList());
 }
 
-/// <summary>GET /cluster/members: Akka Management's ClusterMembers shape.</summary>
+/// <summary>GET /cluster/members: Akka Management's ClusterMembers shape, except that an unreachable
+/// member does not say who observed it (the cluster's public state does not tell).</summary>
 public sealed record ClusterMembersResponse(
     string SelfNode,
     string? Leader,
@@ -123,8 +124,8 @@ public sealed record ClusterMembersResponse(
 /// <summary>One member: address, incarnation uid, status and roles.</summary>
 public sealed record ClusterMemberResponse(string Node, string NodeUid, string Status, IReadOnlyList<string> Roles);
 
-/// <summary>An unreachable member and who observed it.</summary>
-public sealed record UnreachableMember(string Node, IReadOnlyList<string> ObservedBy);
+/// <summary>A member some other member cannot reach (failure detector).</summary>
+public sealed record UnreachableMember(string Node);
 
 /// <summary>A plain message reply, as Akka Management gives for operations and errors.</summary>
 public sealed record ManagementMessage(string Message);

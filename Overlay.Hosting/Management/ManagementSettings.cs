@@ -1,3 +1,6 @@
+using System.Globalization;
+using Overlay.Hosting.Cli;
+
 namespace Overlay.Hosting.Management;
 
 /// <summary>Where the management HTTP endpoint listens and who may change things through it.</summary>
@@ -7,6 +10,21 @@ public sealed record ManagementSettings(string Host, int Port)
 {
     /// <summary>Akka Management's default port.</summary>
     public const int DefaultPort = 8558;
+
+    /// <summary>Default bind address: loopback only.</summary>
+    public const string DefaultHost = "127.0.0.1";
+
+    /// <summary>--management-host, the same on both processes.</summary>
+    public static FlagOption HostFlag() => new("--management-host", "Address of the management HTTP endpoint (0.0.0.0 for all)",
+        ["OVERLAY_MANAGEMENT_HOST"], DefaultHost);
+
+    /// <summary>--management-port, the same on both processes.</summary>
+    public static FlagOption PortFlag() => new("--management-port", "Port of the management HTTP endpoint (0 = any)",
+        ["OVERLAY_MANAGEMENT_PORT"], DefaultPort.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The settings <paramref name="host"/> and <paramref name="port"/> give (no token yet).</summary>
+    public static ManagementSettings Bind(FlagReader flags, FlagOption host, FlagOption port) =>
+        new(flags.String(host, DefaultHost), flags.Port(port, DefaultPort, allowZero: true));
 
     /// <summary>Whether <paramref name="host"/> is reachable from this host only ("localhost", 127.0.0.0/8, ::1).</summary>
     public static bool IsLoopback(string host) =>

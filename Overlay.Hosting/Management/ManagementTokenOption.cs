@@ -11,10 +11,9 @@ public sealed class ManagementTokenOption
     public const string TokenVariable = "OVERLAY_MANAGEMENT_TOKEN";
 
     /// <summary>--management-token-file.</summary>
-    public Option<string?> TokenFile { get; } = new("--management-token-file")
-    {
-        Description = $"File holding the bearer token required by the write routes (PUT/DELETE) [env OVERLAY_MANAGEMENT_TOKEN_FILE, or the token itself in {TokenVariable}; default: writes open, allowed on a loopback --management-host only]",
-    };
+    public FlagOption TokenFile { get; } = new("--management-token-file",
+        $"File holding the bearer token required by the write routes (PUT/DELETE); or the token itself in {TokenVariable}",
+        ["OVERLAY_MANAGEMENT_TOKEN_FILE"], "none (writes open; allowed only with a loopback --management-host)");
 
     /// <summary>Adds the option to <paramref name="command"/>.</summary>
     public void AddTo(Command command) => command.Options.Add(TokenFile);
@@ -39,7 +38,7 @@ public sealed class ManagementTokenOption
 
     private ManagementSettings Read(ManagementSettings settings, FlagReader flags, Func<string, string?>? environment)
     {
-        var (path, source) = flags.Raw(TokenFile, "OVERLAY_MANAGEMENT_TOKEN_FILE");
+        var (path, source) = flags.Raw(TokenFile);
         if (path is not null)
         {
             FilePermissions.RequirePrivate(path, source, "token file");

@@ -27,11 +27,9 @@ namespace Overlay.Node.Agent;
 /// the cluster, stops the pumps and closes the device; the lease is kept.</summary>
 public static partial class NodeHost
 {
-    /// <summary>How often unanswered lease requests are repeated.</summary>
-    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
-
-    /// <summary>How often the lease view is re-read from the registry.</summary>
-    public static readonly TimeSpan ResyncInterval = TimeSpan.FromSeconds(30);
+    /// <summary>The node agent's timings: unanswered lease requests are repeated every 2 s, the lease
+    /// view is checked against the registry every 30 s.</summary>
+    public static readonly NodeTimings Timings = new(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
 
     /// <summary>Runs until SIGTERM or <paramref name="cancellation"/>; returns the exit code (0, or
     /// <see cref="ControlPlaneConstants.SubnetConflictExitCode"/>).</summary>
@@ -53,8 +51,7 @@ public static partial class NodeHost
         builder.Services.AddSingleton<NodeReadiness>(); // one instance: it remembers a complete view was held
         builder.Services.AddSingleton<LeaseProblemBoard>();
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);
-        var identity = new NodeIdentity(settings.NodeName, settings.PublicIp, settings.Port, settings.RequestedSubnet,
-            RetryInterval, ResyncInterval);
+        var identity = new NodeIdentity(settings.NodeName, settings.PublicIp, settings.Port, settings.RequestedSubnet);
         builder.Services.AddSingleton(sp => new ControlPlaneSupervisor(
             number => BuildIncarnation(settings, identity, sp),
             settings.EffectiveRegistryLostAfter,
@@ -117,7 +114,7 @@ public static partial class NodeHost
             {
                 outer.GetRequiredService<LeaseProblemBoard>().Listen(system);
                 var proxy = registry.Get<LeaseRegistryActor>();
-                var node = system.ActorOf(NodeActor.Props(identity, proxy, dataplane), "node");
+                var node = system.ActorOf(NodeActor.Props(identity, Timings, proxy, dataplane), "node");
                 registry.Register<NodeActor>(node);
             }));
         return builder.Build();

@@ -1,7 +1,8 @@
 using System.CommandLine;
-using System.Text.Json;
 using Overlay.Hosting.Logging;
+using Overlay.Hosting.Management;
 using Overlay.Hosting.Management.Client;
+using Overlay.Node.Management;
 using Overlay.Node.Underlay;
 using static Overlay.Hosting.Management.Client.InspectionCommand;
 
@@ -18,9 +19,9 @@ public static class NodeCommands
     public static void AddTo(RootCommand root, TextWriter? output = null, TextWriter? error = null)
     {
         var show = new Command("show", "Inspect a running node through its management endpoint");
-        show.Subcommands.Add(Create("lease", "This node's lease: subnet, public endpoint, expiry, version", "lease",
+        show.Subcommands.Add(Create<LeaseJson>("lease", "This node's lease: subnet, public endpoint, expiry, version", "lease",
             LeaseTable, output: output, error: error, fullName: "show lease"));
-        show.Subcommands.Add(Create("peers", "Peer routes with traffic counters, and drops by reason", "routes",
+        show.Subcommands.Add(Create<RoutesJson>("peers", "Peer routes with traffic counters, and drops by reason", "routes",
             PeersTable, output: output, error: error, fullName: "show peers"));
         root.Subcommands.Add(show);
         var check = new NodeOptions();
@@ -29,48 +30,37 @@ public static class NodeCommands
     }
 
     /// <summary>GET /lease as "key: value" lines, the way `wg show` prints an interface.</summary>
-    public static string LeaseTable(JsonElement lease)
+    public static string LeaseTable(LeaseJson lease)
     {
-        var expires = Text(lease, "expiresAt");
-        var remaining = DateTimeOffset.TryParse(expires, System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
-            ? $" ({Humanize(at - DateTimeOffset.UtcNow)})"
-            : "";
         var rows = new (string, string)[]
         {
-            ("subnet", Text(lease, "subnet")),
-            ("node", Text(lease, "nodeName")),
-            ("public endpoint", $"{Text(lease, "publicIp")}:{Text(lease, "port")}"),
-            ("expires", $"{Timestamp(expires)}{remaining}"),
-            ("version", Text(lease, "version")),
-            ("member", Text(lease, "memberAddress")),
+            ("subnet", lease.Subnet),
+            ("node", lease.NodeName),
+            ("public endpoint", $"{lease.PublicIp}:{lease.Port}"),
+            ("expires", $"{Timestamp(lease.ExpiresAt)} ({Humanize(lease.ExpiresAt - DateTimeOffset.UtcNow)})"),
+            ("version", lease.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("member", lease.MemberAddress),
         };
         return string.Concat(rows.Select(r => $"{(r.Item1 + ":").PadRight(17)}{r.Item2}\n"));
     }
 
     /// <summary>GET /routes as a peer table, then the local side and non-zero drops.</summary>
-    public static string PeersTable(JsonElement routes)
+    public static string PeersTable(RoutesJson routes)
     {
         var table = new TextTable("PEER-SUBNET", "NODE", "ENDPOINT", "INSTALLED", "TX-PACKETS", "TX-BYTES", "RX-PACKETS", "RX-BYTES");
-        foreach (var peer in routes.GetProperty("peers").EnumerateArray())
+        foreach (var peer in routes.Peers)
         {
-            table.Add(Text(peer, "subnet"), Text(peer, "nodeName"), Text(peer, "endpoint"),
-                peer.TryGetProperty("installed", out var i) && i.ValueKind == JsonValueKind.True ? "yes" : "no",
-                Text(peer, "txPackets"), Bytes(peer, "txBytes"), Text(peer, "rxPackets"), Bytes(peer, "rxBytes"));
+            table.Add(peer.Subnet, peer.NodeName, peer.Endpoint, peer.Installed ? "yes" : "no",
+                Count(peer.TxPackets), HumanBytes(peer.TxBytes), Count(peer.RxPackets), HumanBytes(peer.RxBytes));
         }
-        var local = Text(routes, "local");
-        var device = Text(routes, "device");
-        var summary = $"local {(local.Length == 0 ? "(no lease)" : local)} in {Text(routes, "network")}, device {(device.Length == 0 ? "(none)" : device)}"
-                      + (Text(routes, "mtu") is { Length: > 0 } mtu ? $" mtu {mtu}" : "")
-                      + $", data path {(routes.TryGetProperty("running", out var r) && r.ValueKind == JsonValueKind.True ? "running" : "stopped")}\n";
-        var drops = routes.TryGetProperty("drops", out var d) && d.ValueKind == JsonValueKind.Object
-            ? d.EnumerateObject().Where(p => p.Value.TryGetInt64(out var n) && n > 0).Select(p => $"{p.Name}={p.Value}").ToList()
-            : [];
+        var summary = $"local {routes.Local ?? "(no lease)"} in {routes.Network}, device {routes.Device ?? "(none)"}"
+                      + (routes.Mtu is { } mtu ? $" mtu {Count(mtu)}" : "")
+                      + $", data path {(routes.Running ? "running" : "stopped")}\n";
+        var drops = routes.Drops.Where(d => d.Value > 0).Select(d => $"{d.Key}={Count(d.Value)}").ToList();
         return table + summary + $"drops: {(drops.Count == 0 ? "none" : string.Join(" ", drops))}\n";
     }
 
-    private static string Bytes(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var v) && v.TryGetInt64(out var bytes) ? HumanBytes(bytes) : "";
+    private static string Count(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>"0 B", "1.50 KiB", "2.00 MiB": binary units with two decimals, as `wg show` prints transfer.</summary>
     public static string HumanBytes(long bytes)
@@ -92,9 +82,4 @@ public static class NodeCommands
             return "expired";
         return span.TotalHours >= 1 ? $"in {(int)span.TotalHours}h{span.Minutes:00}m" : $"in {span.Minutes}m{span.Seconds:00}s";
     }
-
-    private static string Timestamp(string text) =>
-        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
-            ? t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
-            : text;
 }

@@ -11,9 +11,6 @@ public static class DataplaneConstants
     /// (flannel's encapOverhead), so an encapsulated full-size packet still fits one underlay frame.</summary>
     public const int EncapOverhead = 28;
 
-    /// <summary>flannel's default UDP backend port; every node listens on and sends to it.</summary>
-    public const int DefaultPort = 8285;
-
     /// <summary>The MTU assumed for the underlay when none is configured (Ethernet).</summary>
     public const int DefaultUnderlayMtu = 1500;
 

@@ -59,9 +59,6 @@ internal sealed class DataplaneSession
     /// <summary>The first queue's transport (every queue's is bound to the same endpoint).</summary>
     public IUdpTransport Udp => _udps[0];
 
-    /// <summary>Number of queues.</summary>
-    public int Queues => _tuns.Count;
-
     /// <summary>True once stopped or aborted: the pumps are ending or have ended.</summary>
     public bool Ended => Volatile.Read(ref _ended) != 0;
 

@@ -26,4 +26,7 @@ public enum DropReason
     SendError,
     /// <summary>UDP side: writing into the TUN failed (e.g. the kernel rejected the packet).</summary>
     TunWriteError,
+    /// <summary>UDP side: the kernel cut the received control messages short (MSG_CTRUNC), so the
+    /// UDP_GRO size may be missing and a batch of datagrams would pass for one: the batch is dropped.</summary>
+    ControlTruncated,
 }

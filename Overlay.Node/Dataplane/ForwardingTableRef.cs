@@ -25,7 +25,4 @@ public sealed class ForwardingTableRef(ForwardingTable initial)
                 return after;
         }
     }
-
-    /// <summary>Replaces the table outright.</summary>
-    public void Set(ForwardingTable table) => Volatile.Write(ref _current, table);
 }

@@ -32,8 +32,9 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     private readonly Dictionary<Ipv4Subnet, ForwardingEntry> _peers = new();
     private ForwardingTableRef? _table;
     private DataplaneSession? _session;
-    // Every pump's offload counters (sessions with offloads) since construction (two per queue per start; starts are rare), so
-    // the totals only grow across restarts. Replaced, never mutated: readers take the array as is.
+    // The running session's offload pump counters (two per queue) and, first, the sum of every ended
+    // session's, so the totals only grow across restarts while the array stays 1 + 2 x queues long.
+    // Replaced, never mutated: readers take the array as is.
     private OffloadCounters[] _offloadCounters = [];
     // The TUN counters of every ended session (each session's device is new and counts from 0), so
     // TunStatistics only grows across restarts. Written under _gate.
@@ -71,10 +72,15 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     public static OverlayDataplane CreateLinux(DataplaneOptions options, ILogger<OverlayDataplane>? logger = null)
     {
         var multiQueue = options.TunQueues > 1;
-        return new OverlayDataplane(options,
+        OverlayDataplane? dataplane = null;
+        // The sockets count the drops they detect themselves into the data path's counters (the
+        // factory runs only once the data path exists, on Start).
+        dataplane = new OverlayDataplane(options,
             (name, mtu, first) => first is LinuxTunDevice device ? device.AttachQueue()
                 : options.Offload ? OpenWithOffloads(name, mtu, multiQueue, logger) : LinuxTunDevice.Create(name, mtu, multiQueue),
-            local => UdpTransport.Bind(local, reusePort: multiQueue), new LinkConfigurator(), logger, ProcNetDevStatistics.Instance);
+            local => UdpTransport.Bind(local, reusePort: multiQueue, dataplane!.Drops), new LinkConfigurator(), logger,
+            ProcNetDevStatistics.Instance);
+        return dataplane;
     }
 
     private static ITunDevice OpenWithOffloads(string name, int mtu, bool multiQueue, ILogger? logger)
@@ -316,6 +322,8 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
         _table = null;
         if (!session.Stop())
             _logger.LogWarning("a pump thread of {Device} did not end within {Timeout} ms", session.Tun.Name, DataplaneConstants.PumpJoinTimeoutMs);
+        // The pumps have ended (joined): fold their counters into one.
+        Volatile.Write(ref _offloadCounters, [OffloadCounters.Sum(_offloadCounters)]);
         _logger.LogInformation("data path down: {Device} closed", session.Tun.Name);
     }
 

@@ -8,7 +8,9 @@ namespace Overlay.Node.Tun;
 /// persistent: closing the descriptor (Dispose) deletes it, and the kernel removes its addresses and
 /// routes with it. The descriptor is non-blocking; <see cref="Read"/> reads optimistically and waits
 /// in poll(2) on the device and an eventfd that Dispose signals, so a blocked reader wakes promptly.
-/// Thread-safety: one reader and one writer concurrently, Dispose from any thread (see <see cref="ITunDevice"/>).
+/// Thread-safety: one reader and any number of writers concurrently (both pumps write: the TUN-to-UDP
+/// pump its ICMP replies, the UDP-to-TUN pump the packets it received), Dispose from any thread (see
+/// <see cref="ITunDevice"/>).
 /// </summary>
 public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
 {
@@ -143,12 +145,8 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
         return device;
     }
 
-    /// <summary>
-    /// Wraps an already attached TUN descriptor (e.g. passed in by a parent process), taking ownership
-    /// of it: Dispose closes it. Sets O_NONBLOCK on it. Throws <see cref="IOException"/> when it is not usable.
-    /// </summary>
-    public static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu) => FromFileDescriptor(fd, name, mtu, false);
-
+    /// <summary>Wraps the attached TUN descriptor, taking ownership of it: Dispose closes it. Sets
+    /// O_NONBLOCK on it. Throws <see cref="IOException"/> when it is not usable.</summary>
     private static LinuxTunDevice FromFileDescriptor(int fd, string name, int mtu, bool offloads, short tunFlags = 0, bool udpOffloads = false)
     {
         var tun = new FileDescriptorHandle(fd);

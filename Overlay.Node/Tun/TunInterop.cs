@@ -104,8 +104,8 @@ internal static class TunInterop
     /// <summary>Copies <paramref name="name"/> into an ifreq's name field; throws when it does not fit.</summary>
     public static unsafe void SetName(ref Ifreq request, string name)
     {
-        if (name.Length == 0 || name.Length >= IFNAMSIZ || name.Any(c => c > 0x7E || c <= 0x20 || c == '/'))
-            throw new ArgumentException($"invalid interface name '{name}': 1..{IFNAMSIZ - 1} printable ASCII characters, no '/'", nameof(name));
+        if (!InterfaceName.IsValid(name))
+            throw new ArgumentException($"invalid interface name '{name}': {InterfaceName.Rule}", nameof(name));
         fixed (byte* target = request.Name)
         {
             var span = new Span<byte>(target, IFNAMSIZ);

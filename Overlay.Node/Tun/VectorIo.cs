@@ -18,9 +18,6 @@ internal static unsafe partial class VectorIo
     [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
     public static partial nint SendMsg(int fd, void* msg, int flags);
 
-    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
-    public static partial nint RecvMsg(int fd, void* msg, int flags);
-
     /// <summary>recvmmsg(2); <paramref name="messages"/> points to mmsghdr entries, <paramref name="timeout"/> may be null.</summary>
     [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
     public static partial int RecvMmsg(int fd, void* messages, uint count, int flags, void* timeout);

@@ -21,7 +21,8 @@ internal static class UdpInterop
     /// <summary>MSG_TRUNC in msg_flags: the datagram did not fit the buffer.</summary>
     public const int MsgTrunc = 0x20;
 
-    /// <summary>MSG_CTRUNC in msg_flags: a control message did not fit.</summary>
+    /// <summary>MSG_CTRUNC in msg_flags: a control message did not fit (the receive is dropped and
+    /// counted: the UDP_GRO size may be what was lost).</summary>
     public const int MsgCtrunc = 0x08;
 
     /// <summary>sizeof(struct cmsghdr) = CMSG_LEN(0) (8-byte length, two ints).</summary>

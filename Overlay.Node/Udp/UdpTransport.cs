@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Overlay.Node.Dataplane;
 using Overlay.Node.Tun;
 using Tmds.Linux;
 using static Overlay.Node.Dataplane.DataplaneConstants;
@@ -24,15 +25,20 @@ public sealed class UdpTransport : IUdpTransport
     private volatile bool _disposed;
     private volatile bool _segmentation = true;
     private volatile bool _gro;
+    private readonly DropCounters? _drops;
 
-    private UdpTransport(Socket socket)
+    private UdpTransport(Socket socket, DropCounters? drops)
     {
         _socket = socket;
+        _drops = drops;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 
     /// <inheritdoc />
     public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The socket, for tests that set receive options on it.</summary>
+    internal Socket Socket => _socket;
 
     /// <summary>The receive buffer size the kernel granted, in bytes (it reports double the request).</summary>
     public int ReceiveBufferSize => _socket.ReceiveBufferSize;
@@ -42,9 +48,10 @@ public sealed class UdpTransport : IUdpTransport
     /// to <see cref="Dataplane.DataplaneConstants.SocketBufferBytes"/> (past the sysctl cap when we
     /// have CAP_NET_ADMIN). With <paramref name="reusePort"/> it sets SO_REUSEPORT first, so that every
     /// queue of a multi-queue data path binds the same port and the kernel spreads peers over them.
-    /// Throws <see cref="IOException"/> naming the endpoint when the bind fails.
+    /// Throws <see cref="IOException"/> naming the endpoint when the bind fails. Receives the transport
+    /// drops itself (a truncated control message) are counted into <paramref name="drops"/>.
     /// </summary>
-    public static UdpTransport Bind(IPEndPoint local, bool reusePort = false)
+    public static UdpTransport Bind(IPEndPoint local, bool reusePort = false, DropCounters? drops = null)
     {
         if (local.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException($"UDP bind address must be IPv4: {local}", nameof(local));
@@ -64,7 +71,7 @@ public sealed class UdpTransport : IUdpTransport
                 // On Linux NativeErrorCode is the errno, so the message reads like the TUN errors ("EADDRINUSE").
                 throw new IOException($"failed to bind UDP {local}: {Tun.Errno.Name(e.NativeErrorCode)}", e);
             }
-            return new UdpTransport(socket);
+            return new UdpTransport(socket, drops);
         }
         catch
         {
@@ -252,6 +259,13 @@ public sealed class UdpTransport : IUdpTransport
                     var filled = 0;
                     for (var k = 0; k < n; k++)
                     {
+                        if ((messages[k].Header.Flags & MsgCtrunc) != 0)
+                        {
+                            // The UDP_GRO size may be among the control messages lost: without it a
+                            // batch would pass for one datagram. Dropped, and counted.
+                            _drops?.Add(DropReason.ControlTruncated);
+                            continue;
+                        }
                         if (TryReadMessage(messages[k], names + k * SockaddrInSize, controls + k * ReceiveControlSize, out var segmentSize, out var source))
                             batches[filled++] = new ReceivedBatch(k * slotSize, (int)messages[k].Length, segmentSize, source);
                     }

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using Overlay.Hosting.Logging;
+using Overlay.Hosting.Management;
 using Overlay.Hosting.Management.Client;
 using static Overlay.Hosting.Management.Client.InspectionCommand;
 
@@ -17,10 +17,10 @@ public static class SeedCommands
     public static void AddTo(RootCommand root, TextWriter? output = null, TextWriter? error = null)
     {
         var leases = new Command("leases", "Inspect the lease registry through a running seed");
-        leases.Subcommands.Add(Create("list", "List every live lease (subnet, node, public endpoint, expiry, version)",
+        leases.Subcommands.Add(Create<LeasesJson>("list", "List every live lease (subnet, node, public endpoint, expiry, version)",
             "leases", LeasesTable, output: output, error: error, fullName: "leases list"));
         root.Subcommands.Add(leases);
-        root.Subcommands.Add(Create("members", "List the cluster members as the seed sees them (address, status, roles)",
+        root.Subcommands.Add(Create<ClusterMembersResponse>("members", "List the cluster members as the seed sees them (address, status, roles)",
             "cluster/members", MembersTable, output: output, error: error));
         root.Subcommands.Add(CaCommand.Create(output));
         var check = new SeedOptions();
@@ -28,48 +28,36 @@ public static class SeedCommands
     }
 
     /// <summary>GET /leases as a table, one lease per row ordered by subnet, then the registry version.</summary>
-    public static string LeasesTable(JsonElement body)
+    public static string LeasesTable(LeasesJson body)
     {
         var table = new TextTable("SUBNET", "NODE", "PUBLIC-IP", "PORT", "EXPIRES", "VERSION", "MEMBER");
-        foreach (var lease in body.GetProperty("leases").EnumerateArray().OrderBy(l => SubnetOrder(Text(l, "subnet"))))
+        foreach (var lease in body.Leases.OrderBy(l => SubnetOrder(l.Subnet)))
         {
-            table.Add(Text(lease, "subnet"), Text(lease, "nodeName"), Text(lease, "publicIp"), Text(lease, "port"),
-                Timestamp(Text(lease, "expiresAt")), Text(lease, "version"), Text(lease, "memberAddress"));
+            table.Add(lease.Subnet, lease.NodeName, lease.PublicIp, Count(lease.Port), Timestamp(lease.ExpiresAt),
+                Count(lease.Version), lease.MemberAddress);
         }
-        var network = body.TryGetProperty("network", out var n) && n.ValueKind == JsonValueKind.Object
-            ? $"network {Text(n, "network")}, "
-            : "network not configured, ";
-        return table + $"{network}{body.GetProperty("leases").GetArrayLength()} leases, registry version {Text(body, "version")}\n";
+        var network = body.Network is { } n ? $"network {n.Network}, " : "network not configured, ";
+        return table + $"{network}{body.Leases.Count} leases, registry version {Count(body.Version)}\n";
     }
 
     /// <summary>GET /cluster/members as a table; the leader and the oldest member (the singleton host) are marked.</summary>
-    public static string MembersTable(JsonElement body)
+    public static string MembersTable(ClusterMembersResponse body)
     {
-        var leader = Text(body, "leader");
-        var oldest = Text(body, "oldest");
-        var self = Text(body, "selfNode");
-        var unreachable = body.TryGetProperty("unreachable", out var u)
-            ? u.EnumerateArray().Select(e => Text(e, "node")).ToHashSet()
-            : [];
+        var unreachable = body.Unreachable.Select(u => u.Node).ToHashSet();
         var table = new TextTable("ADDRESS", "STATUS", "ROLES", "REACHABLE", "NOTE");
-        foreach (var member in body.GetProperty("members").EnumerateArray())
+        foreach (var member in body.Members)
         {
-            var address = Text(member, "node");
             var notes = new List<string>();
-            if (address == self) notes.Add("self");
-            if (address == leader) notes.Add("leader");
-            if (address == oldest) notes.Add("oldest");
-            table.Add(address, Text(member, "status"),
-                string.Join(",", member.GetProperty("roles").EnumerateArray().Select(r => r.GetString())),
-                unreachable.Contains(address) ? "no" : "yes", string.Join(",", notes));
+            if (member.Node == body.SelfNode) notes.Add("self");
+            if (member.Node == body.Leader) notes.Add("leader");
+            if (member.Node == body.Oldest) notes.Add("oldest");
+            table.Add(member.Node, member.Status, string.Join(",", member.Roles),
+                unreachable.Contains(member.Node) ? "no" : "yes", string.Join(",", notes));
         }
         return table.ToString();
     }
 
-    private static string Timestamp(string text) =>
-        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
-            ? t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
-            : text;
+    private static string Count(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static (uint, int) SubnetOrder(string subnet)
     {

@@ -38,9 +38,9 @@ public static class RouteLatencyBench
                 members.Add(member);
                 var dataplane = new RecordingDataplane(clock);
                 dataplanes.Add(dataplane);
-                var identity = new NodeIdentity($"bench-node-{i}", IPAddress.Parse($"198.51.100.{i + 1}"), 8285, null,
-                    TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
-                member.System.ActorOf(NodeActor.Props(identity, member.Registry, dataplane), "node");
+                var identity = new NodeIdentity($"bench-node-{i}", IPAddress.Parse($"198.51.100.{i + 1}"), 8285, null);
+                member.System.ActorOf(NodeActor.Props(identity, new NodeTimings(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30)),
+                    member.Registry, dataplane), "node");
             }
             await WaitAsync(() => dataplanes.All(d => d.Local is not null && d.RouteCount == nodes - 1),
                 "every node holding a lease and a route to every other node");

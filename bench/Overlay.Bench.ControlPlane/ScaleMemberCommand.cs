@@ -143,10 +143,10 @@ public static class ScaleMemberCommand
 
     private static SimNode Start(BenchMember member, int index)
     {
-        var identity = new NodeIdentity($"scale-node-{index}", ScaleAggregation.NodeAddress(index), 8285, null,
-            BenchConstants.ScaleRetryInterval, BenchConstants.ScaleResyncInterval);
+        var identity = new NodeIdentity($"scale-node-{index}", ScaleAggregation.NodeAddress(index), 8285, null);
+        var timings = new NodeTimings(BenchConstants.ScaleRetryInterval, BenchConstants.ScaleResyncInterval);
         var dataplane = new ScaleDataplane();
-        return new SimNode(identity, dataplane, member.System.ActorOf(NodeActor.Props(identity, member.Registry, dataplane)));
+        return new SimNode(identity, dataplane, member.System.ActorOf(NodeActor.Props(identity, timings, member.Registry, dataplane)));
     }
 
     private static void Reply(TextWriter output, string line)

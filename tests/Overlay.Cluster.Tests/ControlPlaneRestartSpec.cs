@@ -53,7 +53,7 @@ public sealed class ControlPlaneRestartSpec
             },
             network.Bind,
             NoLinkConfigurator.Instance);
-        var identity = new NodeIdentity("me", IPAddress.Parse("192.0.2.22"), 8285, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        var identity = new NodeIdentity("me", IPAddress.Parse("192.0.2.22"), 8285, null);
         var lifetime = new TestLifetime();
         var supervisor = new ControlPlaneSupervisor(_ => BuildIncarnation(seed.Address, identity, dataplane), TimeSpan.FromSeconds(20),
             lifetime, NullLogger<ControlPlaneSupervisor>.Instance, () => dataplane.Peers().Count,
@@ -139,7 +139,7 @@ public sealed class ControlPlaneRestartSpec
                 SubnetFilePath = Path.Combine(Path.GetTempPath(), $"overlay-island-{Guid.NewGuid():N}", "subnet.env"),
             },
             (name, mtu, _) => new ChannelTunDevice(name, mtu), network.Bind, NoLinkConfigurator.Instance);
-        var identity = new NodeIdentity("island", IPAddress.Parse("192.0.2.23"), 8285, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        var identity = new NodeIdentity("island", IPAddress.Parse("192.0.2.23"), 8285, null);
         var supervisor = new ControlPlaneSupervisor(_ => BuildIncarnation(seedAddress, identity, dataplane), TimeSpan.FromSeconds(2),
             new TestLifetime(), NullLogger<ControlPlaneSupervisor>.Instance, () => dataplane.Peers().Count,
             initialBackoff: TimeSpan.FromMilliseconds(200));
@@ -178,7 +178,8 @@ public sealed class ControlPlaneRestartSpec
     /// <summary>As overlay-node's NodeHost.BuildIncarnation, on loopback port 0 with the seed as the one seed.</summary>
     private static IHost BuildIncarnation(Address seed, NodeIdentity identity, OverlayDataplane dataplane)
     {
-        var cluster = new ClusterSettings("127.0.0.1", 0, [seed.ToString()], [ClusterRoles.Node], BindHost: "127.0.0.1", Tls: TestCertificates.Member);
+        var cluster = new ClusterSettings("127.0.0.1", 0, [seed.ToString()], [ClusterRoles.Node], BindHost: "127.0.0.1",
+            Tls: TestCertificates.Member);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         builder.Services.AddSingleton<IHostLifetime, InertHostLifetime>();
@@ -187,7 +188,8 @@ public sealed class ControlPlaneRestartSpec
             .WithLeaseRegistryProxy()
             .WithActors((system, registry, _) =>
             {
-                var node = system.ActorOf(NodeActor.Props(identity, registry.Get<LeaseRegistryActor>(), dataplane), "node");
+                var node = system.ActorOf(NodeActor.Props(identity, new NodeTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)),
+                    registry.Get<LeaseRegistryActor>(), dataplane), "node");
                 registry.Register<NodeActor>(node);
             }));
         return builder.Build();

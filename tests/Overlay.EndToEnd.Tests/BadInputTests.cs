@@ -7,7 +7,7 @@ namespace Overlay.EndToEnd.Tests;
 [Collection(OverlayLabCollection.Name)]
 public sealed class BadInputTests(OverlayLabFixture lab, ITestOutputHelper output)
 {
-    [RootFact]
+    [LabFact]
     public Task FuzzingHost1DropsEveryBadDatagramWhileAPodFlowCompletes() => lab.RunAsync(output, async () =>
     {
         string h1 = lab.Topology.Host(1);

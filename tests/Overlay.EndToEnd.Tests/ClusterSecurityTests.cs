@@ -16,7 +16,7 @@ public sealed class ClusterSecurityTests(OverlayLabFixture lab, ITestOutputHelpe
 {
     private static readonly TimeSpan RefusalTimeout = TimeSpan.FromSeconds(60);
 
-    [RootFact]
+    [LabFact]
     public Task AnActorSystemWithoutAClusterCertificateCannotJoin() => lab.RunAsync(output, async () =>
     {
         var before = await SnapshotAsync();
@@ -27,11 +27,11 @@ public sealed class ClusterSecurityTests(OverlayLabFixture lab, ITestOutputHelpe
         await AssertUnchangedAsync(before);
     });
 
-    [RootFact]
+    [LabFact]
     public Task ATlsClientWithoutACertificateIsRefused() => lab.RunAsync(output, async () =>
     {
         // CVE-2025-61778: Akka.NET up to 1.5.51 never asked a TLS client for its certificate.
-        RootEnvironment.Require(needsTun: false, ["openssl"]);
+        LabEnvironment.Require(needsTun: false, ["openssl"]);
         var before = await SnapshotAsync();
         var result = await CommandRunner.RunInAsync(lab.Topology.Attacker, "sh",
             ["-c", $"openssl s_client -connect {Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort} -brief </dev/null"],
@@ -43,7 +43,7 @@ public sealed class ClusterSecurityTests(OverlayLabFixture lab, ITestOutputHelpe
         await AssertUnchangedAsync(before);
     });
 
-    [RootFact]
+    [LabFact]
     public Task AnActorSystemWithACertificateOfAnotherCaCannotJoin() => lab.RunAsync(output, async () =>
     {
         var before = await SnapshotAsync();
@@ -56,7 +56,7 @@ public sealed class ClusterSecurityTests(OverlayLabFixture lab, ITestOutputHelpe
         await AssertUnchangedAsync(before);
     });
 
-    [RootFact]
+    [LabFact]
     public Task ManagementWritesFromAnotherNamespaceNeedTheToken() => lab.RunAsync(output, async () =>
     {
         var subnet = lab.Subnet(1).Subnet;
@@ -73,7 +73,7 @@ public sealed class ClusterSecurityTests(OverlayLabFixture lab, ITestOutputHelpe
         Assert.True(await lab.NodeApi(1).IsReadyAsync(), "node 1 is not ready after the refused writes");
     });
 
-    [RootFact]
+    [LabFact]
     public Task AProcessWithWritesOpenBeyondLoopbackDoesNotStart() => lab.RunAsync(output, async () =>
     {
         var result = await CommandRunner.RunInAsync(lab.Topology.Attacker, RepositoryLayout.DotnetHost,

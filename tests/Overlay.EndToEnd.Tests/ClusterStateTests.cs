@@ -7,7 +7,7 @@ namespace Overlay.EndToEnd.Tests;
 [Collection(OverlayLabCollection.Name)]
 public sealed class ClusterStateTests(OverlayLabFixture lab, ITestOutputHelper output)
 {
-    [RootFact]
+    [LabFact]
     public Task SeedListsEveryNodeAsUpMemberWithOneLeaseMatchingItsSubnetEnv() => lab.RunAsync(output, async () =>
     {
         await Poll.UntilAsync("the seed sees every node Up", EndToEndConstants.RoutesConvergeTimeout, async () =>
@@ -40,7 +40,7 @@ public sealed class ClusterStateTests(OverlayLabFixture lab, ITestOutputHelper o
         }
     });
 
-    [RootFact]
+    [LabFact]
     public Task EveryNodeHasItsTunWithTheSubnetAddressAndTheNetworkRoute() => lab.RunAsync(output, async () =>
     {
         for (int i = 1; i <= EndToEndConstants.HostCount; i++)

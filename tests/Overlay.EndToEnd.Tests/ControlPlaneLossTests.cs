@@ -31,7 +31,7 @@ public sealed partial class ControlPlaneLossTests(OperationsLabFixture lab, ITes
 
     private static readonly string[][] CutRules = [["INPUT", "-p", "tcp", "-j", "DROP"], ["OUTPUT", "-p", "tcp", "-j", "DROP"]];
 
-    [RootFact(Tools = ["iptables"])]
+    [LabFact(Tools = ["iptables"])]
     public Task A_node_cut_off_from_the_cluster_keeps_forwarding_and_rejoins_after_healing() => lab.RunAsync(output, async () =>
     {
         string host2 = lab.Topology.Host(2);

@@ -15,7 +15,7 @@ namespace Overlay.EndToEnd.Tests;
 [Collection(OverlayLabCollection.Name)]
 public sealed partial class IdentityConflictTests(OverlayLabFixture lab, ITestOutputHelper output)
 {
-    [RootFact]
+    [LabFact]
     public Task F27_a_host_started_with_a_live_hosts_node_name_is_refused_and_h2_keeps_its_lease_and_traffic() =>
         lab.RunAsync(output, async () =>
         {
@@ -36,7 +36,7 @@ public sealed partial class IdentityConflictTests(OverlayLabFixture lab, ITestOu
             await impostor.StopAsync(EndToEndConstants.ProcessStopTimeout);
         });
 
-    [RootFact]
+    [LabFact]
     public Task F28_a_node_with_a_live_nodes_public_ip_is_refused_without_lease_ping_pong_and_the_journal_stays_quiet() =>
         lab.RunAsync(output, async () =>
         {

@@ -18,7 +18,7 @@ public sealed class LargeViewTests(WideLabFixture lab, ITestOutputHelper output)
     /// <summary>remote-load of 2,000 leases: JIT, join, 2,000 persisted grants on a busy machine.</summary>
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(240);
 
-    [RootFact]
+    [LabFact]
     public Task A_restarted_node_is_ready_only_with_the_whole_view_of_2000_leases_and_its_pod_reaches_the_others() =>
         lab.RunAsync(output, async () =>
         {

@@ -8,7 +8,7 @@ namespace Overlay.EndToEnd.Tests;
 [Collection(OverlayLabCollection.Name)]
 public sealed class NodeLifecycleTests(OverlayLabFixture lab, ITestOutputHelper output)
 {
-    [RootFact]
+    [LabFact]
     public Task StoppingNode3RemovesItsRouteOnNodes1And2() => lab.RunAsync(output, async () =>
     {
         string subnet3 = lab.Subnet(3).Subnet;
@@ -42,7 +42,7 @@ public sealed class NodeLifecycleTests(OverlayLabFixture lab, ITestOutputHelper 
         await OverlayLabFixture.WaitForPingAsync(lab.Topology.Pod(1), lab.PodAddress(2), EndToEndConstants.TrafficTimeout);
     });
 
-    [RootFact]
+    [LabFact]
     public Task RestartingNode2KeepsItsSubnetAndPodTrafficResumes() => lab.RunAsync(output, async () =>
     {
         var subnetBefore = lab.Subnet(2);

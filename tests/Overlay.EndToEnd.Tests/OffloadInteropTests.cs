@@ -11,7 +11,7 @@ public sealed class OffloadInteropTests(OverlayLabFixture lab, ITestOutputHelper
 {
     private const int PlainHost = 2;
 
-    [RootFact]
+    [LabFact]
     public Task OneHundredMebibytesEachWayBetweenAnOffloadNodeAndAPlainNodeArriveWithTheSameSha256() => lab.RunAsync(output, async () =>
     {
         await lab.StopNodeAsync(PlainHost);

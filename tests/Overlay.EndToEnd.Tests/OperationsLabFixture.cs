@@ -70,7 +70,7 @@ public sealed class OperationsLabFixture : IAsyncLifetime
     {
         try
         {
-            RootEnvironment.Require(needsTun: true, ["tcpdump", "iptables", "iptables-restore"]);
+            LabEnvironment.Require(needsTun: true, ["tcpdump", "iptables", "iptables-restore"]);
             _start ??= StartAsync();
             await _start;
             for (int i = 1; i <= 2; i++)

@@ -16,7 +16,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
 {
     private static readonly string SeedAddress = Topology.SeedAddress;
 
-    [RootFact(Tools = ["tcpdump", "iptables"])]
+    [LabFact(Tools = ["tcpdump", "iptables"])]
     public Task With_ip_masq_a_pod_reaches_the_underlay_with_its_hosts_address_and_gets_the_reply() => lab.RunAsync(output, async () =>
     {
         var pod = lab.Topology.Pod(OperationsLabFixture.MasqHost);
@@ -26,7 +26,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.True(lab.Subnet(OperationsLabFixture.MasqHost).IpMasq, "FLANNEL_IPMASQ is not true with --ip-masq");
     });
 
-    [RootFact(Tools = ["tcpdump", "iptables"])]
+    [LabFact(Tools = ["tcpdump", "iptables"])]
     public Task Without_ip_masq_the_node_adds_no_rules_and_the_cni_bridge_masquerades_instead() => lab.RunAsync(output, async () =>
     {
         // flannel's CNI plugin sets the bridge's ipMasq to !FLANNEL_IPMASQ: when the node does not
@@ -42,7 +42,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.DoesNotContain("CNI-", masqRules);
     });
 
-    [RootFact(Tools = ["tcpdump", "iptables"])]
+    [LabFact(Tools = ["tcpdump", "iptables"])]
     public Task A_deleted_rule_comes_back_and_sigterm_removes_every_rule_but_keeps_the_subnet() => lab.RunAsync(output, async () =>
     {
         var host = lab.Topology.Host(OperationsLabFixture.MasqHost);
@@ -68,7 +68,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.Single(restored.Split('\n'), l => l == "-A FORWARD -m comment --comment \"overlay forward\" -j OVERLAY-FWD");
     });
 
-    [RootFact]
+    [LabFact]
     public Task Node_metrics_have_the_pinned_names_and_count_the_traffic_to_each_peer() => lab.RunAsync(output, async () =>
     {
         const int pings = 5;
@@ -102,7 +102,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.True(Value(scrape, "overlay_offload_tun_writes_total", "kind=\"single\"") >= pings);
         Assert.Equal(1, Value(scrape, "overlay_dataplane_up"));
         Assert.Equal(1, Value(scrape, "overlay_node_control_plane_up"));
-        foreach (var reason in new[] { "not_ipv4", "malformed", "no_route", "too_big", "not_for_this_subnet", "spoofed_source", "unknown_source", "send_error", "tun_write_error" })
+        foreach (var reason in new[] { "not_ipv4", "malformed", "no_route", "too_big", "not_for_this_subnet", "spoofed_source", "unknown_source", "send_error", "tun_write_error", "control_truncated" })
         {
             Assert.True(Value(scrape, "overlay_packets_dropped_total", $"reason=\"{reason}\"") >= 0, $"no drop series for {reason}");
         }
@@ -114,7 +114,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.Matches(@"(?m)^overlay_build_info\{[^}]*version=""[^""]+""\} 1$", scrape);
     });
 
-    [RootFact]
+    [LabFact]
     public Task Show_lease_and_show_peers_print_the_nodes_state_as_tables_and_json() => lab.RunAsync(output, async () =>
     {
         var ns = lab.Topology.Host(OperationsLabFixture.MasqHost);
@@ -151,7 +151,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         Assert.Matches($@"(?m)^public-ip\s+{Regex.Escape(Topology.HostAddress(OperationsLabFixture.MasqHost))}$", check);
     });
 
-    [RootFact(Tools = ["tcpdump", "ss"])]
+    [LabFact(Tools = ["tcpdump", "ss"])]
     public Task Without_port_the_nodes_bind_advertise_and_carry_pod_traffic_on_the_networks_backend_port() => lab.RunAsync(output, async () =>
     {
         const int port = OperationsLabFixture.BackendPort;

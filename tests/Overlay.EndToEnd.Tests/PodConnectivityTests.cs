@@ -8,7 +8,7 @@ namespace Overlay.EndToEnd.Tests;
 [Collection(OverlayLabCollection.Name)]
 public sealed class PodConnectivityTests(OverlayLabFixture lab, ITestOutputHelper output)
 {
-    [RootFact]
+    [LabFact]
     public Task PodsPingEachOtherAcrossHostsBothWays() => lab.RunAsync(output, async () =>
     {
         for (int from = 1; from <= EndToEndConstants.HostCount; from++)
@@ -29,7 +29,7 @@ public sealed class PodConnectivityTests(OverlayLabFixture lab, ITestOutputHelpe
         }
     });
 
-    [RootFact]
+    [LabFact]
     public Task HostPingsAPodOnAnotherHost() => lab.RunAsync(output, async () =>
     {
         await OverlayLabFixture.WaitForPingAsync(lab.Topology.Host(1), lab.PodAddress(3), EndToEndConstants.TrafficTimeout);
@@ -39,7 +39,7 @@ public sealed class PodConnectivityTests(OverlayLabFixture lab, ITestOutputHelpe
         output.WriteLine($"h1 -> p3 {lab.PodAddress(3)}: {RttLine(ping.Stdout)}");
     });
 
-    [RootFact]
+    [LabFact]
     public Task PingToASubnetWithoutLeaseFailsAtOnceWithNetUnreachable() => lab.RunAsync(output, async () =>
     {
         // -W 5: a silently dropped echo would keep ping waiting 5 s; the ICMP error ends it at once.

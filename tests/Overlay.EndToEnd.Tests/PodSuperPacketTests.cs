@@ -17,7 +17,7 @@ public sealed class PodSuperPacketTests(OverlayLabFixture lab, ITestOutputHelper
     private const int To = 3;
     private const long TransferBytes = 64L * 1024 * 1024;
 
-    [RootFact]
+    [LabFact]
     public Task A_pod_to_pod_transfer_through_the_bridge_moves_super_packets_and_the_tun_drops_nothing() => lab.RunAsync(output, async () =>
     {
         string sender = lab.Topology.Host(From);

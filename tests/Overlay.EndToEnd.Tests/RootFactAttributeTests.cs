@@ -14,7 +14,7 @@ public sealed class RootFactAttributeTests : IDisposable
     public void SkipsWithTheMissingToolAsReasonOutsideCi()
     {
         Environment.SetEnvironmentVariable("CI", null);
-        var fact = new RootFactAttribute { Tools = ["overlay-no-such-tool"] };
+        var fact = new LabFactAttribute { Tools = ["overlay-no-such-tool"] };
         Assert.NotNull(fact.Skip);
         Assert.Contains("'overlay-no-such-tool' on PATH", fact.Skip);
     }
@@ -23,14 +23,14 @@ public sealed class RootFactAttributeTests : IDisposable
     public void NeverSkipsWhenCiIsTrue()
     {
         Environment.SetEnvironmentVariable("CI", "true");
-        var fact = new RootFactAttribute { Tools = ["overlay-no-such-tool"] };
+        var fact = new LabFactAttribute { Tools = ["overlay-no-such-tool"] };
         Assert.Null(fact.Skip);
     }
 
     [Fact]
     public void RequireThrowsTheSameReasonForTheCiPath()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => RootEnvironment.Require(needsTun: false, ["overlay-no-such-tool"]));
+        var error = Assert.Throws<InvalidOperationException>(() => LabEnvironment.Require(needsTun: false, ["overlay-no-such-tool"]));
         Assert.Contains("'overlay-no-such-tool' on PATH", error.Message);
     }
 }

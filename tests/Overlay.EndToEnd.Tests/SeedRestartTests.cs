@@ -11,7 +11,7 @@ public sealed class SeedRestartTests(OverlayLabFixture lab, ITestOutputHelper ou
 {
     private static readonly TimeSpan RejoinDeadline = TimeSpan.FromSeconds(60);
 
-    [RootFact]
+    [LabFact]
     public Task TheOnlySeedKilledAndRestartedOnItsDataIsRejoinedByEveryNodeWhichKeepItsLease() => lab.RunAsync(output, async () =>
     {
         var hosts = Enumerable.Range(1, EndToEndConstants.HostCount).ToList();

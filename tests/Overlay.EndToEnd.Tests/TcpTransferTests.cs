@@ -9,7 +9,7 @@ public sealed class TcpTransferTests(OverlayLabFixture lab, ITestOutputHelper ou
 {
     private const int Port = 5001;
 
-    [RootFact]
+    [LabFact]
     public Task OneHundredMebibytesFromPod1ToPod3ArriveWithTheSameSha256() => lab.RunAsync(output, async () =>
     {
         var (sent, received) = await TransferAsync(lab, 1, 3, EndToEndConstants.TransferBytes, seed: 42);

@@ -19,7 +19,7 @@ public sealed class TopologyTests : IAsyncLifetime
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
-        if (RootEnvironment.MissingReason(needsTun: false, []) is null)
+        if (LabEnvironment.MissingReason(needsTun: false, []) is null)
         {
             await _topology.DownAsync();
         }
@@ -30,7 +30,7 @@ public sealed class TopologyTests : IAsyncLifetime
         }
     }
 
-    [RootFact(TopologyOnly = true)]
+    [LabFact(TopologyOnly = true)]
     public async Task UpCreatesSwitchSeedHostsAndAttackerJoinedOnlyByTheUnderlay()
     {
         await _topology.UpAsync(Hosts);
@@ -64,7 +64,7 @@ public sealed class TopologyTests : IAsyncLifetime
         Assert.False(outside.Succeeded, $"host 1 reached an address outside the lab: {outside}");
     }
 
-    [RootFact(TopologyOnly = true)]
+    [LabFact(TopologyOnly = true)]
     public async Task PodGetsTheGatewayBridgeAndADefaultRouteFromSubnetEnv()
     {
         await _topology.UpAsync(2);
@@ -90,7 +90,7 @@ public sealed class TopologyTests : IAsyncLifetime
         Assert.DoesNotContain("10.244.", hostRoutes.Stdout);
     }
 
-    [RootFact(TopologyOnly = true)]
+    [LabFact(TopologyOnly = true)]
     public async Task PodsAreAttachedByTheCniPluginsWithFlannelsMasqueradeChoiceAndDownReleasesThem()
     {
         await _topology.UpAsync(2);
@@ -119,7 +119,7 @@ public sealed class TopologyTests : IAsyncLifetime
         Assert.Empty(await _topology.ListAsync());
     }
 
-    [RootFact(TopologyOnly = true)]
+    [LabFact(TopologyOnly = true)]
     public async Task APodIsAttachedAnewWhenItsHostsSubnetEnvChanges()
     {
         await _topology.UpAsync(1);
@@ -141,7 +141,7 @@ public sealed class TopologyTests : IAsyncLifetime
         await AssertPingsAsync(_topology.Host(1), "10.244.8.2");
     }
 
-    [RootFact(TopologyOnly = true)]
+    [LabFact(TopologyOnly = true)]
     public async Task UpIsIdempotentAndDownRemovesEveryNamespace()
     {
         await _topology.UpAsync(2);
@@ -159,7 +159,7 @@ public sealed class TopologyTests : IAsyncLifetime
         Assert.DoesNotContain(_topology.Prefix + "-", all.Stdout);
     }
 
-    [RootFact(TopologyOnly = true)]
+    [LabFact(TopologyOnly = true)]
     public async Task PodRejectsASubnetEnvWithoutFlannelSubnet()
     {
         await _topology.UpAsync(1);

@@ -9,7 +9,7 @@ namespace Overlay.EndToEnd.Tests;
 [Collection(OverlayLabCollection.Name)]
 public sealed class WireFormatTests(OverlayLabFixture lab, ITestOutputHelper output)
 {
-    [RootFact(Tools = ["tcpdump"])]
+    [LabFact(Tools = ["tcpdump"])]
     public Task ADefaultPingIsOne112ByteUdpDatagramToPort8285CarryingTheInnerPacket() => lab.RunAsync(output, async () =>
     {
         // Reach p2 once first, so the capture holds no first-packet effects (ARP on cni0).

@@ -9,7 +9,7 @@ public class DropCountersTests
     {
         Assert.Equal(
             ["not_ipv4", "malformed", "no_route", "too_big", "not_for_this_subnet", "spoofed_source",
-             "unknown_source", "send_error", "tun_write_error"],
+             "unknown_source", "send_error", "tun_write_error", "control_truncated"],
             Enum.GetValues<DropReason>().Select(DropCounters.NameOf));
     }
 

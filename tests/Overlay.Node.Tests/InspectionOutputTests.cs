@@ -1,14 +1,19 @@
 using System.Text.Json;
 using Overlay.Hosting.Logging;
+using Overlay.Hosting.Management;
 using Overlay.Hosting.Management.Client;
 using Overlay.Node.Cli;
+using Overlay.Node.Management;
 
 namespace Overlay.Node.Tests;
 
 /// <summary>The text forms of `overlay-node show peers|lease`, check-config and the shared table
-/// writer, from fixed JSON (the end-to-end tests run them against a real node).</summary>
+/// writer, from fixed JSON read into the server's records (the end-to-end tests run them against a real node).</summary>
 public sealed class InspectionOutputTests
 {
+    /// <summary>Reads a body as the CLI does: into the record the server serializes.</summary>
+    private static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, ManagementClient.JsonOptions)!;
+
     [Fact]
     public void A_table_aligns_columns_two_spaces_apart_without_trailing_spaces()
     {
@@ -20,14 +25,14 @@ public sealed class InspectionOutputTests
     [Fact]
     public void Show_peers_prints_one_row_per_peer_with_human_bytes_and_only_non_zero_drops()
     {
-        var routes = JsonDocument.Parse("""
+        var routes = Read<RoutesJson>("""
             {"local":"10.244.2.0/24","network":"10.244.0.0/16","device":"overlay0","mtu":1472,"running":true,
              "peers":[{"subnet":"10.244.1.0/24","nodeName":"h2","endpoint":"192.0.2.12:8285","installed":true,
                        "txPackets":3,"txBytes":252,"rxPackets":70000,"rxBytes":104857600},
                       {"subnet":"10.244.10.0/24","nodeName":"h10","endpoint":"192.0.2.20:8285","installed":false,
                        "txPackets":0,"txBytes":0,"rxPackets":0,"rxBytes":1536}],
              "drops":{"not_ipv4":0,"no_route":4,"spoofed_source":1}}
-            """).RootElement;
+            """);
         Assert.Equal("""
             PEER-SUBNET     NODE  ENDPOINT         INSTALLED  TX-PACKETS  TX-BYTES  RX-PACKETS  RX-BYTES
             10.244.1.0/24   h2    192.0.2.12:8285  yes        3           252 B     70000       100.00 MiB
@@ -41,7 +46,7 @@ public sealed class InspectionOutputTests
     [Fact]
     public void Show_peers_without_a_lease_says_so()
     {
-        var routes = JsonDocument.Parse("""{"local":null,"network":null,"device":null,"mtu":null,"running":false,"peers":[],"drops":{}}""").RootElement;
+        var routes = Read<RoutesJson>("""{"local":null,"network":null,"device":null,"mtu":null,"running":false,"peers":[],"drops":{}}""");
         Assert.Equal("PEER-SUBNET  NODE  ENDPOINT  INSTALLED  TX-PACKETS  TX-BYTES  RX-PACKETS  RX-BYTES\n"
                      + "local (no lease) in , device (none), data path stopped\ndrops: none\n", NodeCommands.PeersTable(routes));
     }
@@ -49,10 +54,10 @@ public sealed class InspectionOutputTests
     [Fact]
     public void Show_lease_prints_key_value_lines_with_the_expiry_in_utc()
     {
-        var lease = JsonDocument.Parse("""
+        var lease = Read<LeaseJson>("""
             {"subnet":"10.244.2.0/24","nodeName":"h1","publicIp":"192.0.2.11","port":8285,
              "expiresAt":"2020-01-02T03:04:05+01:00","version":8,"memberAddress":"akka.tcp://overlay@192.0.2.11:4054"}
-            """).RootElement;
+            """);
         Assert.Equal("""
             subnet:          10.244.2.0/24
             node:            h1

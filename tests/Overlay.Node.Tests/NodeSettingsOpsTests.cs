@@ -133,4 +133,26 @@ public sealed class NodeSettingsOpsTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_bad_seed_list_is_blamed_on_the_variable_it_came_from()
+    {
+        var seeds = new FlagOption("--seeds", "seeds", ["CLUSTER_SEEDS", "OVERLAY_SEEDS"], "this seed");
+        var root = new RootCommand { seeds };
+        var flags = new FlagReader(root.Parse([]), name => name == "CLUSTER_SEEDS" ? "192.0.2.10:4053" : null);
+        var error = Assert.Throws<SettingsException>(() => flags.SeedAddresses(seeds));
+        Assert.StartsWith("CLUSTER_SEEDS: not an address akka.tcp://overlay@host:port", error.Message);
+        Assert.EndsWith("'192.0.2.10:4053'", error.Message);
+    }
+
+    [Fact]
+    public void The_tun_name_follows_the_one_interface_name_rule_the_tun_device_checks()
+    {
+        var error = Assert.Throws<SettingsException>(() => Bind([], new Dictionary<string, string?> { ["OVERLAY_TUN_NAME"] = "sixteen-chars-xx" }));
+        Assert.Equal($"OVERLAY_TUN_NAME: not a Linux interface name ({Overlay.Node.Tun.InterfaceName.Rule}): 'sixteen-chars-xx'", error.Message);
+        Assert.Equal("fifteen-chars-x", Bind(["--tun-name", "fifteen-chars-x"]).TunName);
+        Assert.False(Overlay.Node.Tun.InterfaceName.IsValid("tab\tname"));
+        Assert.False(Overlay.Node.Tun.InterfaceName.IsValid("a/b"));
+        Assert.Equal(Overlay.Node.Dataplane.DataplaneConstants.DefaultTunName, Bind([]).TunName);
+    }
 }

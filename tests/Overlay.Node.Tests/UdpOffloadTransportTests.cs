@@ -1,4 +1,5 @@
 using System.Net;
+using Overlay.Node.Dataplane;
 using Overlay.Node.Tun;
 using Overlay.Node.Udp;
 
@@ -136,5 +137,45 @@ public unsafe class UdpOffloadTransportTests
         transport.Dispose();
         Assert.True(receiver.Join(TimeSpan.FromSeconds(5)));
         Assert.False(received);
+    }
+
+    [Fact]
+    public void A_receive_whose_control_messages_were_cut_short_is_dropped_and_counted_and_the_next_one_comes_through()
+    {
+        var drops = new DropCounters();
+        using var receiver = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0), drops: drops);
+        using var sender = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.True(receiver.EnableGro());
+        // Four IP control messages (112 bytes) do not fit the receive's control room: MSG_CTRUNC.
+        SetIpReceiveOptions(receiver, on: true);
+        Assert.True(sender.Send(Fill(100, 1), receiver.LocalEndPoint.Serialize()));
+        var buffer = GC.AllocateArray<byte>(65536, pinned: true);
+        var received = false;
+        var length = 0;
+        var thread = new Thread(() => received = receiver.TryReceiveBatch(buffer, out length, out _, out _))
+        {
+            IsBackground = true,
+            Name = "udp-ctrunc-test",
+        };
+        thread.Start();
+
+        Poll.Until(() => drops[DropReason.ControlTruncated] == 1, TimeSpan.FromSeconds(5));
+        SetIpReceiveOptions(receiver, on: false);
+        Assert.True(sender.Send(Fill(200, 2), receiver.LocalEndPoint.Serialize()));
+
+        Assert.True(thread.Join(TimeSpan.FromSeconds(5)));
+        Assert.True(received);
+        Assert.Equal(200, length);
+        Assert.Equal(2, buffer[0]);
+        Assert.Equal(1, drops.Total);
+    }
+
+    /// <summary>IP_PKTINFO (8), IP_RECVTTL (12), IP_RECVTOS (13), IP_RECVORIGDSTADDR (20) at SOL_IP (0).</summary>
+    private static void SetIpReceiveOptions(UdpTransport transport, bool on)
+    {
+        Span<byte> value = stackalloc byte[sizeof(int)];
+        BitConverter.TryWriteBytes(value, on ? 1 : 0);
+        foreach (var option in new[] { 8, 12, 13, 20 })
+            transport.Socket.SetRawSocketOption(0, option, value);
     }
 }

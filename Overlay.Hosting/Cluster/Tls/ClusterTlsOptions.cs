@@ -12,22 +12,23 @@ namespace Overlay.Hosting.Cluster.Tls;
 /// </summary>
 public sealed class ClusterTlsOptions
 {
+    private const string RequiredUnlessInsecure = "required unless --insecure-cluster";
     /// <summary>--tls-cert.</summary>
-    public Option<string?> Certificate { get; } = new("--tls-cert")
-    { Description = "PEM certificate this member presents on Akka remoting, signed by the cluster CA [env OVERLAY_TLS_CERT; required unless --insecure-cluster]" };
+    public FlagOption Certificate { get; } = new("--tls-cert",
+        "PEM certificate this member presents on Akka remoting, signed by the cluster CA", ["OVERLAY_TLS_CERT"], RequiredUnlessInsecure);
 
     /// <summary>--tls-key.</summary>
-    public Option<string?> Key { get; } = new("--tls-key")
-    { Description = "PEM private key of --tls-cert, readable by its owner only (mode 0600) [env OVERLAY_TLS_KEY; required unless --insecure-cluster]" };
+    public FlagOption Key { get; } = new("--tls-key",
+        "PEM private key of --tls-cert, readable by its owner only (mode 0600)", ["OVERLAY_TLS_KEY"], RequiredUnlessInsecure);
 
     /// <summary>--tls-ca.</summary>
-    public Option<string?> Authority { get; } = new("--tls-ca")
-    { Description = "PEM cluster CA certificate: the only trust anchor for peers (the system store is not used) [env OVERLAY_TLS_CA; required unless --insecure-cluster]" };
+    public FlagOption Authority { get; } = new("--tls-ca",
+        "PEM cluster CA certificate: the only trust anchor for peers (the system store is not used)", ["OVERLAY_TLS_CA"], RequiredUnlessInsecure);
 
     /// <summary>--insecure-cluster.</summary>
-    public Option<string?> Insecure { get; } = new("--insecure-cluster")
+    public FlagOption Insecure { get; } = new("--insecure-cluster",
+        "Run Akka remoting without TLS: anyone who reaches the cluster port can join (tests on loopback only)", ["OVERLAY_INSECURE_CLUSTER"], "false")
     {
-        Description = "Run Akka remoting without TLS: anyone who reaches the cluster port can join (tests on loopback only) [env OVERLAY_INSECURE_CLUSTER=true; default false]",
         Arity = ArgumentArity.ZeroOrOne,
     };
 
@@ -45,10 +46,10 @@ public sealed class ClusterTlsOptions
     public ClusterTls? Bind(ParseResult result, FlagReader flags)
     {
         var insecure = result.GetResult(Insecure) is { Implicit: false } given && given.Tokens.Count == 0
-            || flags.Choice(Insecure, "false", ["true", "false", "on", "off", "1", "0"], "OVERLAY_INSECURE_CLUSTER") is "true" or "on" or "1";
-        var (cert, certSource) = flags.Raw(Certificate, "OVERLAY_TLS_CERT");
-        var (key, keySource) = flags.Raw(Key, "OVERLAY_TLS_KEY");
-        var (ca, caSource) = flags.Raw(Authority, "OVERLAY_TLS_CA");
+            || flags.Choice(Insecure, "false", ["true", "false", "on", "off", "1", "0"]) is "true" or "on" or "1";
+        var (cert, certSource) = flags.Raw(Certificate);
+        var (key, keySource) = flags.Raw(Key);
+        var (ca, caSource) = flags.Raw(Authority);
         var files = new[] { (Path: cert, Source: certSource), (Path: key, Source: keySource), (Path: ca, Source: caSource) };
         if (insecure)
         {

@@ -5,8 +5,8 @@ using Overlay.Hosting.Cli;
 namespace Overlay.Hosting.Management.Client;
 
 /// <summary>
-/// Builds an inspection subcommand: it reads one management route and prints it as a table, or
-/// with --json as indented JSON. Exit codes: 0 printed, 1 the endpoint failed (one line on stderr
+/// Builds an inspection subcommand: it reads one management route into the record the server wrote
+/// it from and prints it as a table, or with --json as indented JSON. Exit codes: 0 printed, 1 the endpoint failed (one line on stderr
 /// naming the request), 2 bad flags.
 /// </summary>
 public static class InspectionCommand
@@ -14,11 +14,11 @@ public static class InspectionCommand
     /// <summary>Exit code when the management endpoint could not be read.</summary>
     public const int RequestFailedExitCode = 1;
 
-    /// <summary>A command named <paramref name="name"/> that GETs <paramref name="path"/>; <paramref name="table"/>
-    /// renders the body as text, <paramref name="json"/> selects what --json prints (default: the whole body).
+    /// <summary>A command named <paramref name="name"/> that GETs <paramref name="path"/> as a
+    /// <typeparamref name="T"/>; <paramref name="table"/> renders it as text, --json prints it as JSON.
     /// Error lines start with "&lt;process&gt; <paramref name="fullName"/>:" (default: the name).</summary>
-    public static Command Create(string name, string description, string path, Func<JsonElement, string> table,
-        Func<JsonElement, JsonElement>? json = null, TextWriter? output = null, TextWriter? error = null, string? fullName = null)
+    public static Command Create<T>(string name, string description, string path, Func<T, string> table,
+        TextWriter? output = null, TextWriter? error = null, string? fullName = null)
     {
         fullName ??= name;
         var command = new Command(name, description);
@@ -41,9 +41,9 @@ public static class InspectionCommand
             using var client = new ManagementClient(baseAddress);
             try
             {
-                var body = await client.GetJsonAsync(path, cancellation);
+                var body = await client.GetAsync<T>(path, cancellation);
                 await stdout.WriteAsync(parse.GetValue(options.Json)
-                    ? JsonSerializer.Serialize(json is null ? body : json(body), ManagementClient.PrintOptions) + "\n"
+                    ? JsonSerializer.Serialize(body, ManagementClient.PrintOptions) + "\n"
                     : table(body));
                 return 0;
             }
@@ -56,9 +56,7 @@ public static class InspectionCommand
         return command;
     }
 
-    /// <summary>A string property, or "" when absent or null.</summary>
-    public static string Text(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ToString()
-            : "";
+    /// <summary>A timestamp as the tables print it: UTC, to the second.</summary>
+    public static string Timestamp(DateTimeOffset at) =>
+        at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -33,9 +33,9 @@ public sealed class ManagementClient(Uri baseAddress, TimeSpan? timeout = null) 
         set => _http.DefaultRequestHeaders.Authorization = value is null ? null : new AuthenticationHeaderValue("Bearer", value);
     }
 
-    /// <summary>GETs <paramref name="path"/> and returns its JSON body; a non-2xx answer throws with
-    /// the server's "error"/"message" text.</summary>
-    public async Task<JsonElement> GetJsonAsync(string path, CancellationToken cancellation = default)
+    /// <summary>GETs <paramref name="path"/> and reads its JSON body into <typeparamref name="T"/>, the
+    /// record the server wrote it from; a non-2xx answer throws with the server's "error"/"message" text.</summary>
+    public async Task<T> GetAsync<T>(string path, CancellationToken cancellation = default)
     {
         var uri = new Uri(baseAddress, path);
         HttpResponseMessage response;
@@ -54,24 +54,27 @@ public sealed class ManagementClient(Uri baseAddress, TimeSpan? timeout = null) 
         using (response)
         {
             var body = await response.Content.ReadAsStringAsync(cancellation);
-            JsonElement json;
-            try
-            {
-                json = JsonDocument.Parse(body).RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                throw new ManagementClientException($"GET {uri}: {(int)response.StatusCode} with a body that is not JSON: '{Shorten(body)}'");
-            }
             if (!response.IsSuccessStatusCode)
             {
-                var reason = json.ValueKind == JsonValueKind.Object
-                             && (json.TryGetProperty("error", out var e) || json.TryGetProperty("message", out e))
-                    ? e.ToString()
+                var reason = TryRead<FailureBody>(body) is { } failure && (failure.Error ?? failure.Message) is { } text
+                    ? text
                     : Shorten(body);
                 throw new ManagementClientException($"GET {uri}: {(int)response.StatusCode} {response.ReasonPhrase}: {reason}");
             }
-            return json;
+            return TryRead<T>(body)
+                   ?? throw new ManagementClientException($"GET {uri}: {(int)response.StatusCode} with a body that is not a {typeof(T).Name}: '{Shorten(body)}'");
+        }
+    }
+
+    private static T? TryRead<T>(string body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body, JsonOptions);
+        }
+        catch (JsonException)
+        {
+            return default;
         }
     }
 
@@ -79,6 +82,10 @@ public sealed class ManagementClient(Uri baseAddress, TimeSpan? timeout = null) 
     public void Dispose() => _http.Dispose();
 
     private static string Shorten(string text) => text.Length <= 200 ? text.Trim() : text[..200].Trim() + "...";
+
+    /// <summary>A failure's body: <see cref="ErrorJson"/> from our routes, a "message" from the
+    /// cluster routes (<see cref="ManagementMessage"/>).</summary>
+    private sealed record FailureBody(string? Error, string? Message);
 }
 
 /// <summary>A management request that failed; the message is one printable line.</summary>

@@ -15,6 +15,7 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly NetworkConfig Network = NetworkConfigParser.Default;
     private static readonly Ipv4Subnet Mine = Ipv4Subnet.Parse("10.244.5.0/24");
+    private static readonly NodeTimings Timings = new(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30));
     private readonly RecordingDataplane _dataplane = new();
     private readonly TestProbe _registry;
 
@@ -24,8 +25,8 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         new(subnet, node, IPAddress.Parse(ip), 8285, DateTimeOffset.UtcNow + (ttl ?? TimeSpan.FromHours(24)), version, "");
 
     private IActorRef StartNode(Ipv4Subnet? requested = null, int? port = 8285) =>
-        Sys.ActorOf(NodeActor.Props(new NodeIdentity("me", IPAddress.Parse("192.0.2.5"), port, requested,
-            TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30)), _registry.Ref, _dataplane), "node");
+        Sys.ActorOf(NodeActor.Props(new NodeIdentity("me", IPAddress.Parse("192.0.2.5"), port, requested), Timings,
+            _registry.Ref, _dataplane), "node");
 
     /// <summary>Answers the node's acquire with <paramref name="lease"/>.</summary>
     private void Grant(Lease lease)
@@ -122,6 +123,36 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Its_status_lists_every_peer_route_at_once_with_the_counters_the_data_path_counts_into()
+    {
+        var node = StartNode();
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        var peer = LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 3);
+        Grant(mine);
+        AnswerSnapshot(3, mine, peer);
+        AwaitAssert(() => Assert.True(_dataplane.Peers.ContainsKey(peer.Subnet)));
+
+        var status = await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3));
+        var route = Assert.Single(status.Peers);
+        Assert.Equal(peer, route.Lease);
+        Assert.Same(_dataplane.CountersOf(peer.Subnet), route.Counters);
+    }
+
+    [Fact]
+    public async Task Its_status_carries_the_subscribers_stats_as_they_are_when_asked()
+    {
+        var node = StartNode();
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        Grant(mine);
+        AnswerSnapshot(2, mine);
+        // Once the view is complete the subscriber probes the registry without telling the node;
+        // the first status asked after that probe must count it.
+        _registry.FishForMessage(m => m is GetLeaseVersion, TimeSpan.FromSeconds(10));
+        var status = await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3));
+        Assert.True(status.Subscriber?.Probes >= 1, $"probes: {status.Subscriber?.Probes}");
+    }
+
+    [Fact]
     public async Task Its_status_says_how_far_the_view_got_until_the_view_is_complete()
     {
         var node = StartNode();
@@ -193,8 +224,8 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         try
         {
             var registry = CreateTestProbe(old, "old-registry");
-            old.ActorOf(NodeActor.Props(new NodeIdentity("me", IPAddress.Parse("192.0.2.5"), 8285, null,
-                TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30)), registry.Ref, _dataplane), "node");
+            old.ActorOf(NodeActor.Props(new NodeIdentity("me", IPAddress.Parse("192.0.2.5"), 8285, null), Timings,
+                registry.Ref, _dataplane), "node");
             var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
             var peer = LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 3);
             registry.ExpectMsg<AcquireLease>();

@@ -64,8 +64,9 @@ public sealed class FakeNode : IAsyncDisposable
             network.Bind,
             NoLinkConfigurator.Instance);
         node = new FakeNode(name, publicIp, member, dataplane);
-        var identity = new NodeIdentity(name, publicIp, 8285, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
-        node.Actor = member.System.ActorOf(NodeActor.Props(identity, member.Registry, dataplane), "node");
+        var identity = new NodeIdentity(name, publicIp, 8285, null);
+        node.Actor = member.System.ActorOf(NodeActor.Props(identity, new NodeTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)),
+            member.Registry, dataplane), "node");
         return node;
     }
 

@@ -65,9 +65,6 @@ internal static class EndToEndConstants
     /// <summary>Inner IPv4 total length of a default ping: 20 (IP) + 8 (ICMP) + 56 (data).</summary>
     public const int DefaultPingInnerLength = 84;
 
-    /// <summary>Interval between probes of a poll; polls always end at their deadline.</summary>
-    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
-
     /// <summary>Bound of a short command (ip, curl, ping -c1, topology.sh).</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 

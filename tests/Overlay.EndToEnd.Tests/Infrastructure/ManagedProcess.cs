@@ -12,6 +12,7 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 /// </summary>
 public sealed class ManagedProcess : IAsyncDisposable
 {
+    private int _disposed;
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private StreamWriter? _log;
@@ -38,11 +39,11 @@ public sealed class ManagedProcess : IAsyncDisposable
     public string CommandLine { get; private init; } = string.Empty;
 
     /// <summary>True once the process has exited (also after <see cref="DisposeAsync"/>, which ends it).</summary>
-    public bool HasExited => _disposed || _process.HasExited;
+    public bool HasExited => _released || _process.HasExited;
 
     /// <summary>True after <see cref="DisposeAsync"/>: the process is gone and its PID and exit code
     /// are no longer known.</summary>
-    public bool IsDisposed => _disposed;
+    public bool IsDisposed => _released;
 
     /// <summary>The exit code; only meaningful once <see cref="HasExited"/>.</summary>
     public int ExitCode => _process.ExitCode;
@@ -197,8 +198,14 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>Idempotent: a test's <c>await using</c> and the lab's clean-up may both dispose one process.</remarks>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             await StopAsync(EndToEndConstants.ProcessStopTimeout);
@@ -214,12 +221,14 @@ public sealed class ManagedProcess : IAsyncDisposable
                 _log = null;
             }
 
-            _disposed = true;
+            _released = true;
             _process.Dispose();
         }
     }
 
-    private volatile bool _disposed;
+    // Set once the Process object is released (after the process ended): its PID and exit code are gone.
+    private volatile bool _released;
+
 
     private void Append(string? line)
     {

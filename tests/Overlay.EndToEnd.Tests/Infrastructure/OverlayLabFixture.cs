@@ -89,7 +89,7 @@ public class OverlayLabFixture : IAsyncLifetime
     {
         try
         {
-            RootEnvironment.Require(needsTun: true, []);
+            LabEnvironment.Require(needsTun: true, []);
             _start ??= StartAsync();
             await _start;
             await EnsureHealthyAsync();

@@ -131,7 +131,7 @@ internal sealed class FaultLab : IAsyncDisposable
     /// each node's pod and waits until every node routes to every other.</summary>
     public async Task StartAsync()
     {
-        RootEnvironment.Require(needsTun: true, ["iptables", "tc"]);
+        LabEnvironment.Require(needsTun: true, ["iptables", "tc"]);
         _ = RepositoryLayout.SeedDll;
         _ = RepositoryLayout.NodeDll;
         Directory.CreateDirectory(RunDirectory);

@@ -37,7 +37,7 @@ public sealed class FaultRowAttribute(string row) : FactAttribute
                 return $"fault row {Row} runs only by command: lab/faults.sh {Row} (or OVERLAY_FAULTS=all)";
             }
 
-            return RootEnvironment.IsCi ? null : RootEnvironment.MissingReason(needsTun: true, ["iptables", "tc", .. Tools]);
+            return RootEnvironment.IsCi ? null : LabEnvironment.MissingReason(needsTun: true, ["iptables", "tc", .. Tools]);
         }
 
         set => _skip = value;

@@ -2,14 +2,14 @@ using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 using Tmds.Linux;
 
-namespace Overlay.Node.Tests;
+namespace Overlay.Testing;
 
 /// <summary>
 /// A network namespace the test creates (ip netns add) and always deletes, plus a way to run code on
 /// a dedicated thread that has entered it (setns), so devices and sockets made there stay out of the
 /// host's namespace.
 /// </summary>
-internal sealed class NetworkNamespace : IDisposable
+public sealed class NetworkNamespace : IDisposable
 {
     public NetworkNamespace()
     {
