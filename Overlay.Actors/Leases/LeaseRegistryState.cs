@@ -113,7 +113,7 @@ public sealed class LeaseRegistryState
         {
             ConfigureNetwork configure => RegistryOnly(command, origin, seen) ?? Offer(configure.Config),
             ApplyNetworkConfig apply => RegistryOnly(command, origin, seen) ?? Configure(apply.Config),
-            AcquireLease acquire => Acquire(acquire, now + settings.Ttl, origin, seen),
+            AcquireLease acquire => Acquire(acquire, now + settings.Ttl, origin, seen, monotonic, settings.Ttl),
             RenewLease renew => Renew(renew, now + settings.Ttl, origin, seen, monotonic, settings.Ttl),
             ReleaseLease release => HolderOnly(release.Subnet, release.NodeName, nameof(ReleaseLease), origin)
                                     ?? End(release.Subnet, release.NodeName, LeaseEndReason.Released),
@@ -289,7 +289,8 @@ public sealed class LeaseRegistryState
         return new RegistryDecision(configured, events);
     }
 
-    private RegistryDecision Acquire(AcquireLease request, DateTimeOffset expiresAt, CommandOrigin origin, RegistryIncarnation seen)
+    private RegistryDecision Acquire(AcquireLease request, DateTimeOffset expiresAt, CommandOrigin origin, RegistryIncarnation seen,
+        TimeSpan monotonic, TimeSpan ttl)
     {
         if (Network is not { } network || _usage is not { } usage)
             return Reply(new LeaseRequestRejected("network not configured"));
@@ -328,6 +329,15 @@ public sealed class LeaseRegistryState
         if (subnet is not { } granted)
             return Reply(new LeaseRequestRejected(
                 $"out of subnets in {network.Network} (SubnetMin {network.SubnetMin.NetworkAddress} .. SubnetMax {network.SubnetMax.NetworkAddress})"));
+
+        // A repeated acquire of the lease this node already holds, unchanged, within the renewal
+        // coalescing window of its last persisted grant or renewal (retries that piled up while the
+        // registry was slow, a restart storm) is answered with the lease as it is: one journal event
+        // per grant, not one per retry.
+        if (_leases.TryGetValue(granted, out var current) && current.NodeName == request.NodeName
+            && current.PublicIp.Equals(request.PublicIp) && current.Port == port && current.MemberAddress == requester
+            && seen.LastRenewal(granted) is { } last && monotonic - last < RenewalCoalescingWindow(ttl))
+            return Reply(new LeaseAcquired(current, network));
 
         var lease = new Lease(granted, request.NodeName, request.PublicIp, port, expiresAt, Version + 1, requester);
         return new RegistryDecision(new LeaseAcquired(lease, network), [new LeaseGranted(lease)]);

@@ -420,4 +420,25 @@ public partial class LeaseRegistryStateTests
         var later = state.Process(renew, T0 + TimeSpan.FromMinutes(40), Settings, From(H2), seen, TimeSpan.FromMinutes(30) + window);
         Assert.Single(later.Events);
     }
+
+    [Fact]
+    public void Acquires_the_holder_repeats_within_the_window_cost_no_event_and_a_changed_one_does()
+    {
+        var (state, seen) = GrantedAt(TimeSpan.Zero);
+        var window = LeaseRegistryState.RenewalCoalescingWindow(Settings.Ttl);
+        var held = state.Find(S("10.244.1.0/24"))!;
+        var again = Acquire("h2", "192.0.2.12", member: H2);
+
+        // A retry of the acquire that granted the lease (the reply was slow or lost): same lease, no event.
+        var retried = state.Process(again, T0 + window / 2, Settings, From(H2), seen, window / 2);
+        Assert.Empty(retried.Events);
+        Assert.Equal(held, Assert.IsType<LeaseAcquired>(retried.Reply).Lease);
+
+        // After the window the acquire persists a grant again (it extends the lease, as before).
+        Assert.Single(state.Process(again, T0 + window, Settings, From(H2), seen, window).Events);
+
+        // Within the window, a changed port is not a repeat: it is granted, with an event.
+        var moved = state.Process(Acquire("h2", "192.0.2.12", member: H2, port: 9000), T0, Settings, From(H2), seen, window / 2);
+        Assert.Equal(9000, Assert.IsType<LeaseGranted>(Assert.Single(moved.Events)).Lease.Port);
+    }
 }
