@@ -31,11 +31,16 @@ public sealed class RegistryHealingSpec(ITestOutputHelper output)
             Assert.IsType<LeaseRenewalSucceeded>(await node.Registry.Ask<object>(new RenewLease("node-a", lease.Subnet), Long));
 
             await postgres.StopImmediateAsync();
-            // Renewals go on; the first that cannot be written takes readiness down, with the reason.
+            // Writes go on; the first that cannot be written takes readiness down, with the reason. New
+            // grants, not renewals: a renewal soon after the last one is answered without a journal
+            // write (renewal coalescing), so it would never meet the stopped database.
             string reason = "";
+            int attempt = 0;
             await Poll.UntilTrueAsync(async () =>
             {
-                _ = node.Registry.Ask<object>(new RenewLease("node-a", lease.Subnet), TimeSpan.FromSeconds(5))
+                attempt++;
+                _ = node.Registry.Ask<object>(new AcquireLease($"node-x{attempt}", IPAddress.Parse($"198.51.100.{attempt % 250 + 1}"), 8285,
+                        null, node.Address.ToString()), TimeSpan.FromSeconds(5))
                     .ContinueWith(_ => { }, TaskScheduler.Default);
                 var ready = await seed.Http.GetAsync("health/ready");
                 reason = await ready.Content.ReadAsStringAsync();
