@@ -17,7 +17,7 @@ namespace Overlay.Seed;
 /// Doubles as the seed's readiness check: ready once the registry holds a config.
 /// </summary>
 /// <remarks>
-/// The journal's config wins (issue 13, F29): the seed offers its file (<see cref="ConfigureNetwork"/>),
+/// The journal's config wins (F29): the seed offers its file (<see cref="ConfigureNetwork"/>),
 /// which the registry takes only when it has no config yet. When the registry holds a different one,
 /// nothing changes and no lease ends; this seed reports the drift (a Warning naming both configs,
 /// <c>overlay_registry_config_drift</c> 1, readiness Degraded with both configs) and stays ready:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale benchmark (issue 14): builds bench/Overlay.Bench.ControlPlane and runs
+# Scale benchmark: builds bench/Overlay.Bench.ControlPlane and runs
 #   - "scale": N simulated nodes (real NodeActors over a recording data path) spread over member
 #     processes on 127.0.0.1, the seed (lease registry, SQLite) in the bench process;
 #   - "membership": real cluster members (ActorSystems) at several sizes, for the membership ceiling;

@@ -1,7 +1,7 @@
 namespace Overlay.Actors.Leases;
 
 /// <summary>
-/// Who sent a registry command, as the registry authorises it (issue 15): the sender's cluster
+/// Who sent a registry command, as the registry authorises it: the sender's cluster
 /// address, taken from the sender's actor path (<c>Sender.Path.Address</c>), never from the command.
 /// </summary>
 /// <param name="Address">The sender's cluster address ("akka.tcp://overlay@192.0.2.12:4054"); null

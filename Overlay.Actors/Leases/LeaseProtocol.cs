@@ -25,7 +25,7 @@ public interface ILeaseEvent : IOverlayMessage
 
 /// <summary>Offers the network config (sent by the seed at start). The registry takes it only when it
 /// has none yet; when its journal already holds a different config, the journal wins: nothing
-/// changes, no lease ends, and the reply is <see cref="NetworkConfigDrifted"/> (issue 13, F29). The
+/// changes, no lease ends, and the reply is <see cref="NetworkConfigDrifted"/> (F29). The
 /// same config again is acknowledged with <see cref="NetworkConfigured"/>. Honoured only from a
 /// member with the "registry" role (a seed) or from the registry's own actor system.</summary>
 public sealed record ConfigureNetwork(NetworkConfig Config) : ILeaseRegistryCommand;

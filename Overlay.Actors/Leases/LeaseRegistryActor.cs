@@ -18,7 +18,7 @@ namespace Overlay.Actors.Leases;
 /// live members and their roles decide identity conflicts and who may change the config.
 /// </summary>
 /// <remarks>
-/// Time (issue 13): TTL and grace are measured on the monotonic clock of <see cref="TimeProvider"/>
+/// Time: TTL and grace are measured on the monotonic clock of <see cref="TimeProvider"/>
 /// (<see cref="TimeProvider.GetTimestamp"/>) from this incarnation's recovery, never inherited from
 /// the journal; the wall clock only stamps ExpiresAt, which the sweep treats as advice that can
 /// delay an expiry but never cause one. Senders are authorised by their actor path's address.

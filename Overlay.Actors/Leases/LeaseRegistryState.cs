@@ -96,10 +96,10 @@ public sealed class LeaseRegistryState
     /// (live members and their roles, renewals) and <paramref name="monotonic"/> its monotonic clock.
     /// </summary>
     /// <remarks>
-    /// Authorisation (issue 15): RenewLease and ReleaseLease only from the holder's member address;
+    /// Authorisation: RenewLease and ReleaseLease only from the holder's member address;
     /// ConfigureNetwork, ApplyNetworkConfig and EvictLease only from a live member with the
     /// "registry" role; a local origin is trusted for all; an anonymous one for none but queries.
-    /// Identity (issue 13): AcquireLease is refused while a live member at another address holds the
+    /// Identity: AcquireLease is refused while a live member at another address holds the
     /// node name, or holds the public IP under another name.
     /// </remarks>
     public RegistryDecision Process(ILeaseRegistryCommand command, DateTimeOffset now, RegistrySettings settings,

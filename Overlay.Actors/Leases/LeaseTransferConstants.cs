@@ -1,7 +1,7 @@
 namespace Overlay.Actors.Leases;
 
 /// <summary>
-/// The numbers behind moving the registry's view to a subscriber (issue 14): a full view travels
+/// The numbers behind moving the registry's view to a subscriber: a full view travels
 /// as a sequence of pieces, each far below the remoting frame, and a subscriber that is only a
 /// few versions behind is caught up from the registry's recent events instead.
 /// </summary>

@@ -2,7 +2,7 @@ using Overlay.Actors.Configuration;
 
 namespace Overlay.Actors.Leases;
 
-// The view transfer (issue 14). A subscriber asks for piece 0 with Version 0 ("your current view"),
+// The view transfer. A subscriber asks for piece 0 with Version 0 ("your current view"),
 // learns the version V and the piece count n, then asks for pieces 1..n-1 of V one at a time. The
 // registry serves every piece of V from an immutable copy of its state at V, so later changes do not
 // tear the transfer. A piece that does not come back in time is asked for again; a registry that no

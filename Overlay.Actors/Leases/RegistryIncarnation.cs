@@ -9,7 +9,7 @@ namespace Overlay.Actors.Leases;
 /// roles, the removals it observed, and when it last persisted a grant or renewal of each lease.
 /// Never persisted and never inherited by the next incarnation: a registry that recovers (restart
 /// or singleton failover) starts with an empty one, which is what makes every lease's TTL and every
-/// holder's grace count from recovery at the earliest (issue 13).
+/// holder's grace count from recovery at the earliest.
 /// </summary>
 /// <remarks>
 /// <para>Times are offsets on a monotonic clock whose zero is this incarnation's recovery (the

@@ -29,7 +29,7 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(ReleaseLease)] = "XL",
         [typeof(EvictLease)] = "EL",
         [typeof(GetLeaseSnapshot)] = "GS",
-        // view transfer in pieces and version probe (issue 14)
+        // view transfer in pieces and version probe
         [typeof(GetLeaseSnapshotPiece)] = "GP",
         [typeof(GetLeaseVersion)] = "GV",
         // replies
@@ -39,7 +39,7 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(LeaseRequestRejected)] = "LJ",
         [typeof(LeaseNotFound)] = "LN",
         [typeof(LeaseSnapshot)] = "SN",
-        // view transfer replies (issue 14); "SP" is binary (LeaseSnapshotPieceCodec)
+        // view transfer replies; "SP" is binary (LeaseSnapshotPieceCodec)
         [typeof(LeaseSnapshotPiece)] = "SP",
         [typeof(LeaseSnapshotUnavailable)] = "SU",
         [typeof(LeaseVersionIs)] = "VI",
@@ -52,7 +52,7 @@ public sealed class OverlaySerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(RegistrySnapshot)] = "S-RS",
         // snapshot store, binary (RegistrySnapshotCodec); what the registry writes now ("S-RS" is only read)
         [typeof(PackedRegistrySnapshot)] = "S-RB",
-        // issue 13 (identity, authorisation, config drift)
+        // identity, authorisation, config drift
         [typeof(ApplyNetworkConfig)] = "AN",
         [typeof(LeaseRefused)] = "LF",
         [typeof(NetworkConfigDrifted)] = "ND",

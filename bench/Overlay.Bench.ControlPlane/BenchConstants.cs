@@ -47,7 +47,7 @@ public static class BenchConstants
     public const string WideNetConf =
         """{"Network":"10.0.0.0/8","SubnetLen":24,"SubnetMin":"10.0.0.0","Backend":{"Type":"udp"}}""";
 
-    /// <summary>Simulated nodes of the scale bench (issue 14 asks for 5,000; run 1,000 first).</summary>
+    /// <summary>Simulated nodes of the scale bench (5,000 is the target size; run 1,000 first).</summary>
     public const int DefaultScaleNodes = 1_000;
 
     /// <summary>Member processes the scale bench starts for its simulated nodes (besides the seed).</summary>
@@ -59,7 +59,7 @@ public static class BenchConstants
     /// <summary>Warm-up grants of the scale bench, not reported.</summary>
     public const int ScaleWarmup = 5;
 
-    /// <summary>Simulated nodes the scale bench restarts at once (issue 14: 200).</summary>
+    /// <summary>Simulated nodes the scale bench restarts at once (200).</summary>
     public const int DefaultScaleRestarts = 200;
 
     /// <summary>Idle window over which seed and member CPU and bytes are measured.</summary>

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace Overlay.Bench.ControlPlane;
 
 /// <summary>
-/// Issue 14 item 4, the membership ceiling: for each size N, a seed member in this process and N-1
+/// The membership ceiling: for each size N, a seed member in this process and N-1
 /// real cluster members (ActorSystems with the overlay's cluster configuration) spread over
 /// <c>processes</c> child processes on 127.0.0.1. Measures the time from starting the children to
 /// the seed seeing all N Up, then an idle window: CPU of the member processes per member, and the

@@ -18,9 +18,9 @@ const string usage = """
                          [--tls-cert F --tls-key F --tls-ca F] (a seed with mutual TLS)
       view-transfer      [--leases 65536] [--runs 3]   (a fresh node receiving the whole lease view)
       scale              [--nodes 1000] [--full-nodes <nodes>] [--processes 4] [--grants 50] [--restarts 200] [--logs DIR]
-                         (simulated nodes in member processes; issue 14 item 3)
+                         (simulated nodes in member processes)
       scale-member       --seed <address> --first <index> --count <n> --full <k>   (internal, line protocol)
-      membership         [--sizes 10,25,50,100] [--processes 4] [--logs DIR]   (issue 14 item 4)
+      membership         [--sizes 10,25,50,100] [--processes 4] [--logs DIR]
       membership-member  --seed <address> --count <n>   (internal, line protocol)
     """;
 

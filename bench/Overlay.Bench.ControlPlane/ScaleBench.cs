@@ -9,7 +9,7 @@ using Overlay.Hosting.Storage;
 namespace Overlay.Bench.ControlPlane;
 
 /// <summary>
-/// Issue 14's scale harness. This process is the seed: it hosts the lease registry singleton
+/// The scale harness. This process is the seed: it hosts the lease registry singleton
 /// (SQLite journal in a temp dir, network 10.0.0.0/8 in /24s) and starts <c>processes</c> member
 /// processes (<see cref="ScaleMemberCommand"/>) on 127.0.0.1 that host <c>nodes</c> simulated nodes
 /// between them (real NodeActors over a recording data path). It measures:

@@ -6,7 +6,7 @@ using Overlay.Actors.Leases;
 namespace Overlay.Bench.ControlPlane;
 
 /// <summary>
-/// Issue 14: how long a fresh node takes to receive the whole lease view, over real remoting on
+/// How long a fresh node takes to receive the whole lease view, over real remoting on
 /// 127.0.0.1. A registry member recovers <c>leases</c> bulk-written grants from SQLite; a second
 /// member (role node) joins it and starts a <see cref="LeaseSubscriberActor"/> through its registry
 /// proxy, <c>runs</c> times, each timed from the subscriber's start (subscribe, ack, every piece) to

@@ -155,7 +155,7 @@ public partial class LeaseRegistryStateTests
         Assert.Empty(anonymous.Events);
     }
 
-    // ---- authorisation (issue 15) ---------------------------------------------------------------
+    // ---- authorisation ---------------------------------------------------------------
 
     [Fact]
     public void Renew_and_release_are_honoured_only_from_the_holders_member_address()

@@ -57,7 +57,7 @@ public sealed class OverlaySerializerSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("E-NC", manifests[typeof(NetworkConfigured)]);
         Assert.Equal("S-RS", manifests[typeof(RegistrySnapshot)]);
         Assert.Equal("S-RB", manifests[typeof(PackedRegistrySnapshot)]);
-        // Remoted between versions of the view transfer (issue 14).
+        // Remoted between versions of the view transfer.
         Assert.Equal("SN", manifests[typeof(LeaseSnapshot)]);
         Assert.Equal("SP", manifests[typeof(LeaseSnapshotPiece)]);
         Assert.Equal("GP", manifests[typeof(GetLeaseSnapshotPiece)]);

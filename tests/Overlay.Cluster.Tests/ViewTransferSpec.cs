@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Overlay.Cluster.Tests;
 
 /// <summary>
-/// Issue 14 over real remoting: a registry holding more leases than one remoting frame can carry
+/// Over real remoting: a registry holding more leases than one remoting frame can carry
 /// as a whole snapshot (about 700 did not fit), and a node that joins afterwards gets every one.
 /// </summary>
 public sealed class ViewTransferSpec(ITestOutputHelper output)

@@ -5,7 +5,7 @@ using Overlay.EndToEnd.Tests.Infrastructure;
 namespace Overlay.EndToEnd.Tests;
 
 /// <summary>
-/// Issue 14 with real processes: a registry of more leases than one remoting frame can carry as
+/// With real processes: a registry of more leases than one remoting frame can carry as
 /// a whole snapshot (loaded over the cluster by the bench's remote-load, as in the lab where it
 /// showed), a node that restarts, gets the whole view in pieces, says it is not ready until it has
 /// it, and its pod reaches the pods of the other hosts again.

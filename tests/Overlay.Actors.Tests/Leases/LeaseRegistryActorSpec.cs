@@ -9,7 +9,7 @@ using Overlay.Actors.Leases;
 namespace Overlay.Actors.Tests.Leases;
 
 /// <summary>
-/// The registry actor's wiring of the trust rules (issue 13): membership events drive removals
+/// The registry actor's wiring of the trust rules: membership events drive removals
 /// only for members this incarnation saw, a recovered registry inherits no removal time and gives
 /// every lease a full TTL, and wall-clock steps (a <see cref="ManualClock"/>) expire nothing that the
 /// monotonic clock calls renewed. In-memory journal; cluster events are told to the actor directly.

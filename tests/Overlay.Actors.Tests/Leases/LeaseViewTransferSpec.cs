@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Overlay.Actors.Tests.Leases;
 
 /// <summary>
-/// The view transfer at scale (issue 14): a subscriber against a registry stand-in that serves
+/// The view transfer at scale: a subscriber against a registry stand-in that serves
 /// pieces exactly as the registry does (<see cref="LeaseViewTransfers"/> over a
 /// <see cref="LeaseRegistryState"/>) and lets a test drop, hold and release requests, move the
 /// registry on, or forget what it had cut (a failover).
