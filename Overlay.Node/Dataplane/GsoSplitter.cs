@@ -102,13 +102,7 @@ public sealed unsafe class GsoSplitter
         {
             var offset = headerLength + i * mss;
             var length = Math.Min(mss, packet.Length - offset);
-            var header = _arena.AsSpan(i * MaxSegmentHeader, headerLength);
-            original.CopyTo(header);
-
-            BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)(headerLength + length));
-            BinaryPrimitives.WriteUInt16BigEndian(header[4..], (ushort)(id + i));
-            header[10] = header[11] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(header[10..], InternetChecksum.Compute(header[..ipHeader]));
+            var header = SegmentIpHeader(original, i, ipHeader, length, id);
 
             var tcp = header[ipHeader..];
             BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], seq + (uint)(i * mss));
@@ -156,13 +150,7 @@ public sealed unsafe class GsoSplitter
         {
             var offset = headerLength + i * datagramPayload;
             var length = Math.Min(datagramPayload, packet.Length - offset);
-            var header = _arena.AsSpan(i * MaxSegmentHeader, headerLength);
-            original.CopyTo(header);
-
-            BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)(headerLength + length));
-            BinaryPrimitives.WriteUInt16BigEndian(header[4..], (ushort)(id + i));
-            header[10] = header[11] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(header[10..], InternetChecksum.Compute(header[..ipHeader]));
+            var header = SegmentIpHeader(original, i, ipHeader, length, id);
 
             var udp = header[ipHeader..];
             BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(UdpHeaderLength + length));
@@ -181,6 +169,22 @@ public sealed unsafe class GsoSplitter
         HeaderLength = headerLength;
         SegmentPayload = datagramPayload;
         return GsoSplitResult.Segmented;
+    }
+
+    /// <summary>Segment <paramref name="index"/>'s headers in the arena: a copy of
+    /// <paramref name="original"/> (IPv4 + L4 header) whose IPv4 total length covers
+    /// <paramref name="payloadLength"/>, identification is <paramref name="firstId"/> + index, and header
+    /// checksum is recomputed. The L4 fields are the caller's (TCP and UDP differ there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> SegmentIpHeader(ReadOnlySpan<byte> original, int index, int ipHeader, int payloadLength, ushort firstId)
+    {
+        var header = _arena.AsSpan(index * MaxSegmentHeader, original.Length);
+        original.CopyTo(header);
+        BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)(original.Length + payloadLength));
+        BinaryPrimitives.WriteUInt16BigEndian(header[4..], (ushort)(firstId + index));
+        header[10] = header[11] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(header[10..], InternetChecksum.Compute(header[..ipHeader]));
+        return header;
     }
 
     /// <summary>
