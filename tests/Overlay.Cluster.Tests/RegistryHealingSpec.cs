@@ -10,7 +10,6 @@ namespace Overlay.Cluster.Tests;
 /// <summary>The registry heals by itself (faults F16/F12): a seed on PostgreSQL whose database
 /// restarts reports not-ready with the reason meanwhile, refuses writes with that reason, and grants
 /// again without an operator once the database is back.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RegistryHealingSpec(ITestOutputHelper output)
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
@@ -51,7 +50,7 @@ public sealed class RegistryHealingSpec(ITestOutputHelper output)
             var readyz = await seed.Http.GetAsync("readyz");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
             Assert.Contains("registry journal unavailable", await readyz.Content.ReadAsStringAsync());
-            Assert.Equal(0, SeedOperationsSpec.Value(await seed.Http.GetStringAsync("metrics"), "overlay_registry_up"));
+            Assert.Equal(0, PrometheusText.Value(await seed.Http.GetStringAsync("metrics"), "overlay_registry_up"));
             // A write is refused at once with the storage error (not left to time out).
             var refused = Assert.IsType<LeaseRequestRejected>(
                 await node.Registry.Ask<object>(new RenewLease("node-a", lease.Subnet), TimeSpan.FromSeconds(10)));
@@ -69,7 +68,7 @@ public sealed class RegistryHealingSpec(ITestOutputHelper output)
             await Poll.UntilTrueAsync(async () => (await seed.Http.GetAsync("health/ready")).IsSuccessStatusCode, Long,
                 "the seed to be ready again");
             await Poll.UntilTrueAsync(async () =>
-                SeedOperationsSpec.Value(await seed.Http.GetStringAsync("metrics"), "overlay_registry_up") == 1, Long, "overlay_registry_up 1");
+                PrometheusText.Value(await seed.Http.GetStringAsync("metrics"), "overlay_registry_up") == 1, Long, "overlay_registry_up 1");
             output.WriteLine($"renewed {renewedAfter.TotalSeconds:F1}s and ready {back.Elapsed.TotalSeconds:F1}s after PostgreSQL was back");
         }
         finally

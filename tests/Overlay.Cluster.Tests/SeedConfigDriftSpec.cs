@@ -11,7 +11,6 @@ namespace Overlay.Cluster.Tests;
 /// net-conf.json keeps the journal's config, ends no lease and reports the drift (log, metric,
 /// readiness); --net-config-apply applies the file and ends the leases it no longer admits.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SeedConfigDriftSpec(ITestOutputHelper output)
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
@@ -49,7 +48,7 @@ public sealed class SeedConfigDriftSpec(ITestOutputHelper output)
                 Assert.Contains("network config drift: the registry keeps {Network 10.244.0.0/16, SubnetLen 24, SubnetMin 10.244.1.0", ready);
                 Assert.Contains("this seed's net-conf.json {Network 10.244.0.0/16, SubnetLen 24, SubnetMin 10.244.5.0", ready);
                 var metrics = await drifted.Http.GetStringAsync("metrics");
-                Assert.Equal(1, SeedOperationsSpec.Value(metrics, "overlay_registry_config_drift"));
+                Assert.Equal(1, PrometheusText.Value(metrics, "overlay_registry_config_drift"));
                 await Poll.UntilTrueAsync(() => drifted.Process.Output.Contains("Network config drift: the registry keeps", StringComparison.Ordinal),
                     Long, "the drift warning in the seed's log");
 
@@ -74,7 +73,7 @@ public sealed class SeedConfigDriftSpec(ITestOutputHelper output)
             var leases = await applied.GetJsonAsync("leases");
             Assert.Equal("10.244.5.0", leases.GetProperty("network").GetProperty("subnetMin").GetString());
             Assert.Empty(leases.GetProperty("leases").EnumerateArray());
-            Assert.Equal(0, SeedOperationsSpec.Value(await applied.Http.GetStringAsync("metrics"), "overlay_registry_config_drift"));
+            Assert.Equal(0, PrometheusText.Value(await applied.Http.GetStringAsync("metrics"), "overlay_registry_config_drift"));
         }
         finally
         {

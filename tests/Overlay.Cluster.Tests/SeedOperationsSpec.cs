@@ -15,7 +15,7 @@ namespace Overlay.Cluster.Tests;
 /// the registry, the management token on the write routes, the inspection subcommands (table and
 /// JSON) and check-config.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
+public sealed class SeedOperationsSpec(ITestOutputHelper output)
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
     private const string Token = "s3cret-token-0123456789";
@@ -36,11 +36,11 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
 
             var first = await ScrapeAsync(seed);
             Assert.Equal(["overlay_build_info", "overlay_leases", "overlay_registry_config_drift", "overlay_registry_up", "overlay_registry_version", "overlay_subnets_free"],
-                Families(first));
+                PrometheusText.Families(first));
             Assert.Matches(@"(?m)^overlay_build_info\{.*version=""\d+\.\d+\.\d+.*""\} 1$", first);
-            Assert.Equal(0, Value(first, "overlay_leases"));
-            Assert.Equal(255, Value(first, "overlay_subnets_free")); // 10.244.1.0/24 .. 10.244.255.0/24
-            Assert.Equal(1, Value(first, "overlay_registry_up"));
+            Assert.Equal(0, PrometheusText.Value(first, "overlay_leases"));
+            Assert.Equal(255, PrometheusText.Value(first, "overlay_subnets_free")); // 10.244.1.0/24 .. 10.244.255.0/24
+            Assert.Equal(1, PrometheusText.Value(first, "overlay_registry_up"));
 
             await using var node = await ClusterMember.StartAsync(null, seedAddress: seed.Address);
             var lease = (await node.Registry.Ask<LeaseAcquired>(
@@ -48,11 +48,11 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
             var granted = await Poll.UntilAsync(async () =>
             {
                 var text = await ScrapeAsync(seed);
-                return Value(text, "overlay_lease_events_total", "type=\"granted\"") == 1 && Value(text, "overlay_leases") == 1 ? text : null;
+                return PrometheusText.Value(text, "overlay_lease_events_total", "type=\"granted\"") == 1 && PrometheusText.Value(text, "overlay_leases") == 1 ? text : null;
             }, Long, "the grant to show in /metrics");
-            Assert.Equal(254, Value(granted, "overlay_subnets_free"));
-            Assert.Equal(lease.Version, Value(granted, "overlay_registry_version"));
-            Assert.Contains("overlay_lease_events_total", Families(granted));
+            Assert.Equal(254, PrometheusText.Value(granted, "overlay_subnets_free"));
+            Assert.Equal(lease.Version, PrometheusText.Value(granted, "overlay_registry_version"));
+            Assert.Contains("overlay_lease_events_total", PrometheusText.Families(granted));
 
             // Reads stay open; writes need the token: none, a wrong one, then the right one.
             Assert.Equal(HttpStatusCode.OK, (await seed.Http.GetAsync("leases")).StatusCode);
@@ -70,9 +70,9 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
             var ended = await Poll.UntilAsync(async () =>
             {
                 var text = await ScrapeAsync(seed);
-                return Value(text, "overlay_lease_events_total", "reason=\"evicted\"") == 1 && Value(text, "overlay_leases") == 0 ? text : null;
+                return PrometheusText.Value(text, "overlay_lease_events_total", "reason=\"evicted\"") == 1 && PrometheusText.Value(text, "overlay_leases") == 0 ? text : null;
             }, Long, "the eviction to show in /metrics");
-            Assert.Equal(255, Value(ended, "overlay_subnets_free"));
+            Assert.Equal(255, PrometheusText.Value(ended, "overlay_subnets_free"));
             Assert.Matches(@"(?m)^overlay_lease_events_total\{[^}]*reason=""evicted""[^}]*type=""ended""\} 1$", ended);
             output.WriteLine(ended);
         }
@@ -274,23 +274,4 @@ public sealed partial class SeedOperationsSpec(ITestOutputHelper output)
     }
 
     private static Task<string> ScrapeAsync(SeedProcess seed) => seed.Http.GetStringAsync("metrics");
-
-    /// <summary>The overlay_* metric family names of a scrape (from its TYPE lines), sorted.</summary>
-    internal static IReadOnlyList<string> Families(string scrape) =>
-        TypeLine().Matches(scrape).Select(m => m.Groups[1].Value).Where(n => n.StartsWith("overlay_", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal).ToList();
-
-    /// <summary>The value of the first sample of <paramref name="name"/> whose labels contain <paramref name="label"/>; -1 when absent.</summary>
-    internal static double Value(string scrape, string name, string label = "")
-    {
-        foreach (Match m in Regex.Matches(scrape, $@"(?m)^{Regex.Escape(name)}(?:\{{(?<labels>[^}}]*)\}})? (?<value>\S+)$"))
-        {
-            if (m.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
-                return double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        return -1;
-    }
-
-    [GeneratedRegex(@"(?m)^# TYPE (\S+) \S+$")]
-    private static partial Regex TypeLine();
 }
