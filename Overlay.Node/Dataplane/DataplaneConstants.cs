@@ -155,6 +155,11 @@ public static class DataplaneConstants
     /// before 6.x; wireguard-go keeps 64).</summary>
     public const int UdpSegmentMaxDatagrams = 64;
 
+    /// <summary>Ordinary packets the TUN-to-UDP pump takes from the TUN after one blocking read before it
+    /// sends (one UDP_SEGMENT send carries at most 64): what a pod's UDP stream fills between two wakes.
+    /// Each takes one MTU-sized slot of the pump's buffer.</summary>
+    public const int InsideBatchPackets = 64;
+
     /// <summary>Most TCP segments merged into one GSO write to the TUN (a UDP GRO batch holds at most 64).</summary>
     public const int MaxCoalescedSegments = 64;
 

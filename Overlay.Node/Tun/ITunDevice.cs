@@ -34,6 +34,18 @@ public interface ITunDevice : IDisposable
     int Read(Span<byte> buffer, out VirtioNetHeader offload);
 
     /// <summary>
+    /// As <see cref="Read"/>, but never waits: returns 0 at once when no packet is queued (or the device
+    /// is disposed). The TUN-to-UDP pump drains what is already queued after each blocking read, so that
+    /// packets of one peer go out in one send; nothing is ever held back waiting for more. The default
+    /// (a device that cannot read without waiting) reports nothing queued, so every read is a blocking one.
+    /// </summary>
+    int TryRead(Span<byte> buffer, out VirtioNetHeader offload)
+    {
+        offload = VirtioNetHeader.None;
+        return 0;
+    }
+
+    /// <summary>
     /// Hands one bare packet to the kernel (a device with offloads puts a zero virtio_net_hdr in front).
     /// Returns false when the device is disposed or the kernel refused this packet (the caller counts a
     /// drop); throws <see cref="IOException"/> when the device fails.

@@ -168,7 +168,14 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
     }
 
     /// <inheritdoc />
-    public unsafe int Read(Span<byte> buffer, out VirtioNetHeader offload)
+    public int Read(Span<byte> buffer, out VirtioNetHeader offload) => Read(buffer, out offload, wait: true);
+
+    /// <inheritdoc />
+    public int TryRead(Span<byte> buffer, out VirtioNetHeader offload) => Read(buffer, out offload, wait: false);
+
+    // The descriptor is non-blocking: a read that finds the ring empty (EAGAIN) either returns 0 (!wait)
+    // or sleeps in poll(2) on the device and the wake eventfd.
+    private unsafe int Read(Span<byte> buffer, out VirtioNetHeader offload, bool wait)
     {
         offload = VirtioNetHeader.None;
         if (!TryEnter())
@@ -218,6 +225,8 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
                     continue;
                 if (errno != LibC.EAGAIN)
                     throw new IOException($"failed to read from TUN {Name}: {Errno.Name(errno)}");
+                if (!wait)
+                    return 0;
 
                 pollFds[0] = new pollfd { fd = fd, events = LibC.POLLIN };
                 pollFds[1] = new pollfd { fd = _wake.Fd, events = LibC.POLLIN };

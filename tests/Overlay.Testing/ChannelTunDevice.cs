@@ -68,6 +68,19 @@ public sealed class ChannelTunDevice(string name = "overlay0", int mtu = 1472) :
     }
 
     /// <inheritdoc />
+    public int TryRead(Span<byte> buffer, out VirtioNetHeader offload)
+    {
+        offload = VirtioNetHeader.None;
+        if (IsDisposed || !_fromKernel.TryTake(out var packet))
+            return 0;
+        if (_failure is { } failure)
+            throw failure;
+        var length = Math.Min(packet.Length, buffer.Length);
+        packet.AsSpan(0, length).CopyTo(buffer);
+        return length;
+    }
+
+    /// <inheritdoc />
     public bool Write(ReadOnlySpan<byte> packet)
     {
         if (IsDisposed || RejectWrites)
