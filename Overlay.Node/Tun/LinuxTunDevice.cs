@@ -17,6 +17,8 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
     private readonly FileDescriptorHandle _tun;
     private readonly FileDescriptorHandle _wake;
     private volatile bool _disposed;
+    // The last TryRead found the ring empty; read and written only by the one reader thread.
+    private bool _drainedEmpty;
 
     private readonly short _flags;
     private readonly CoalescingTunWriter? _batchWriter;
@@ -174,7 +176,8 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
     public int TryRead(Span<byte> buffer, out VirtioNetHeader offload) => Read(buffer, out offload, wait: false);
 
     // The descriptor is non-blocking: a read that finds the ring empty (EAGAIN) either returns 0 (!wait)
-    // or sleeps in poll(2) on the device and the wake eventfd.
+    // or sleeps in poll(2) on the device and the wake eventfd. A blocking read right after a TryRead that
+    // found the ring empty polls first: the pump's drain already made the read that would fail.
     private unsafe int Read(Span<byte> buffer, out VirtioNetHeader offload, bool wait)
     {
         offload = VirtioNetHeader.None;
@@ -188,8 +191,16 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
             // packet lands at the start of the caller's buffer either way.
             var header = stackalloc byte[VirtioNetHeader.Size];
             var parts = stackalloc IoVector[2];
+            var pollFirst = wait && _drainedEmpty;
+            _drainedEmpty = false;
             while (!_disposed)
             {
+                if (pollFirst)
+                {
+                    pollFirst = false;
+                    WaitReadable(fd, pollFds);
+                    continue;
+                }
                 long n;
                 var errno = 0;
                 fixed (byte* p = buffer)
@@ -226,15 +237,11 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
                 if (errno != LibC.EAGAIN)
                     throw new IOException($"failed to read from TUN {Name}: {Errno.Name(errno)}");
                 if (!wait)
+                {
+                    _drainedEmpty = true;
                     return 0;
-
-                pollFds[0] = new pollfd { fd = fd, events = LibC.POLLIN };
-                pollFds[1] = new pollfd { fd = _wake.Fd, events = LibC.POLLIN };
-                var ready = LibC.poll(pollFds, 2, -1);
-                if (ready < 0 && Errno.Last != LibC.EINTR)
-                    throw new IOException($"failed to poll TUN {Name}: {Errno.Name(Errno.Last)}");
-                if ((pollFds[0].revents & (LibC.POLLERR | LibC.POLLNVAL)) != 0)
-                    throw new IOException($"TUN {Name} failed (poll revents 0x{pollFds[0].revents:x})");
+                }
+                WaitReadable(fd, pollFds);
             }
             return 0;
         }
@@ -242,6 +249,18 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
         {
             Exit();
         }
+    }
+
+    // Sleeps until the device is readable or Dispose signals the wake eventfd.
+    private unsafe void WaitReadable(int fd, pollfd* pollFds)
+    {
+        pollFds[0] = new pollfd { fd = fd, events = LibC.POLLIN };
+        pollFds[1] = new pollfd { fd = _wake.Fd, events = LibC.POLLIN };
+        var ready = LibC.poll(pollFds, 2, -1);
+        if (ready < 0 && Errno.Last != LibC.EINTR)
+            throw new IOException($"failed to poll TUN {Name}: {Errno.Name(Errno.Last)}");
+        if ((pollFds[0].revents & (LibC.POLLERR | LibC.POLLNVAL)) != 0)
+            throw new IOException($"TUN {Name} failed (poll revents 0x{pollFds[0].revents:x})");
     }
 
     /// <inheritdoc />
