@@ -6,7 +6,7 @@ namespace Overlay.Hosting.Cli;
 /// A flag declared once: its name, the environment variables that stand in for it (first set wins),
 /// its default as docs/configuration.md states it, and its help. <see cref="Flag{T}"/> adds the typed
 /// default, the parser and how the bound value shows on the start-up line; the command-line option
-/// (<see cref="CreateOption"/>), the bound value (<see cref="FlagReader.Read{T}"/>), the help line and
+/// (<see cref="CreateOption"/>), the bound value (<see cref="FlagReader.Read{T}(Flag{T})"/>), the help line and
 /// the start-up line (<see cref="EffectiveSettings.Add{T}(Flag{T}, T)"/>) all come from it.
 /// Declarations are immutable and shared; each command gets its own option.
 /// </summary>

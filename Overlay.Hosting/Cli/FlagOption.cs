@@ -21,12 +21,6 @@ public sealed class FlagOption : Option<string?>
             Arity = ArgumentArity.ZeroOrOne;
     }
 
-    /// <summary>An option declared without a typed <see cref="Flag{T}"/> (being replaced by those).</summary>
-    public FlagOption(string name, string help, string[] environment, string defaultText)
-        : this(new Flag<string?>(name, help, environment, null, text => text, defaultText))
-    {
-    }
-
     /// <summary>The flag this option stands for.</summary>
     public Flag Declaration { get; }
 
