@@ -19,11 +19,7 @@ public sealed class NodeOptions
     private readonly ClusterTlsOptions _tls = new();
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
-    public void AddTo(Command command)
-    {
-        foreach (var flag in NodeFlags.All)
-            command.Options.Add(flag.CreateOption());
-    }
+    public void AddTo(Command command) => Flag.AddTo(command, NodeFlags.All);
 
     /// <summary>Reads and validates the settings; throws <see cref="SettingsException"/> naming the bad value.
     /// <paramref name="underlay"/> answers interface questions (the real one reads the OS).</summary>

@@ -19,11 +19,7 @@ public sealed class SeedOptions
     private readonly ClusterTlsOptions _tls = new();
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
-    public void AddTo(Command command)
-    {
-        foreach (var flag in SeedFlags.All)
-            command.Options.Add(flag.CreateOption());
-    }
+    public void AddTo(Command command) => Flag.AddTo(command, SeedFlags.All);
 
     /// <summary>Reads and validates the settings; throws <see cref="SettingsException"/> naming the bad value.</summary>
     public SeedSettings Bind(ParseResult result, Func<string, string?>? environment = null)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Overlay.Hosting.Logging;
 
 namespace Overlay.Hosting.Cli;
@@ -44,6 +45,13 @@ public abstract class Flag
 
     /// <summary>A new option for one command (System.CommandLine ties an option to the commands it is added to).</summary>
     public FlagOption CreateOption() => new(this);
+
+    /// <summary>Adds an option for each of <paramref name="flags"/> to <paramref name="command"/>, in order.</summary>
+    public static void AddTo(Command command, IEnumerable<Flag> flags)
+    {
+        foreach (var flag in flags)
+            command.Options.Add(flag.CreateOption());
+    }
 }
 
 /// <summary>A flag whose bound value is a <typeparamref name="T"/>: <see cref="Default"/> when neither the

@@ -38,11 +38,7 @@ public sealed class ClusterTlsOptions
     public static readonly IReadOnlyList<Flag> All = [Certificate, Key, Authority, Insecure];
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
-    public void AddTo(Command command)
-    {
-        foreach (var flag in All)
-            command.Options.Add(flag.CreateOption());
-    }
+    public void AddTo(Command command) => Flag.AddTo(command, All);
 
     /// <summary>The loaded TLS material, or null with --insecure-cluster; throws <see cref="SettingsException"/>
     /// when neither is given, when they are mixed, or when a file is bad.</summary>

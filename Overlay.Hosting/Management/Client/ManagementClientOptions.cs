@@ -30,8 +30,7 @@ public sealed class ManagementClientOptions
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var flag in new Flag[] { Endpoint, Host, Port })
-            command.Options.Add(flag.CreateOption());
+        Flag.AddTo(command, [Endpoint, Host, Port]);
         command.Options.Add(Json);
     }
 
