@@ -3,32 +3,33 @@ using System.CommandLine;
 namespace Overlay.Hosting.Cli;
 
 /// <summary>
-/// A flag declared once: its name, the environment variables that stand in for it (first set wins),
-/// its default as docs/configuration.md states it, and its help. The option's help line, the
-/// <see cref="FlagReader"/> lookups and the documentation test all read this one declaration.
+/// The command-line option of one <see cref="Flag"/>: the text after the flag, if given. Its help line
+/// is generated from the declaration ("HELP [env VARS; default DEFAULT]"); <see cref="FlagReader"/>
+/// falls back to the declaration's variables and default, and the documentation test reads the
+/// declaration's name, variables and default through <see cref="Declaration"/>.
 /// </summary>
 public sealed class FlagOption : Option<string?>
 {
-    /// <summary>Declares <paramref name="name"/>; <paramref name="help"/> is the first part of its
-    /// description, which ends in "[env VAR; default DEFAULT]".</summary>
-    public FlagOption(string name, string help, string[] environment, string defaultText) : base(name)
+    internal FlagOption(Flag declaration) : base(declaration.Name)
     {
-        Help = help;
-        Environment = environment;
-        DefaultText = defaultText;
-        var given = defaultText == "required" ? "required" : $"default {defaultText}";
-        Description = environment.Length == 0
-            ? $"{help} [{given}]"
-            : $"{help} [env {string.Join(", ", environment)}; {given}]";
+        Declaration = declaration;
+        var given = declaration.DefaultText == "required" ? "required" : $"default {declaration.DefaultText}";
+        Description = declaration.Environment.Count == 0
+            ? $"{declaration.Help} [{given}]"
+            : $"{declaration.Help} [env {string.Join(", ", declaration.Environment)}; {given}]";
+        if (declaration.IsSwitch)
+            Arity = ArgumentArity.ZeroOrOne;
     }
 
+    /// <summary>The flag this option stands for.</summary>
+    public Flag Declaration { get; }
+
     /// <summary>What the flag does.</summary>
-    public string Help { get; }
+    public string Help => Declaration.Help;
 
     /// <summary>The environment variables read when the flag is not given, in order.</summary>
-    public IReadOnlyList<string> Environment { get; }
+    public IReadOnlyList<string> Environment => Declaration.Environment;
 
-    /// <summary>The default in words, as the configuration reference and the env files state it
-    /// ("required" for a flag without one).</summary>
-    public string DefaultText { get; }
+    /// <summary>The default in words, as the configuration reference and the env files state it.</summary>
+    public string DefaultText => Declaration.DefaultText;
 }

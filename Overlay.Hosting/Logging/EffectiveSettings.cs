@@ -18,15 +18,25 @@ public sealed class EffectiveSettings
     /// <summary>Adds one setting.</summary>
     public EffectiveSettings Add(string name, object? value)
     {
-        _items.Add(new(name, value switch
-        {
-            null => "(none)",
-            bool b => b ? "on" : "off",
-            TimeSpan t => FormatDuration(t),
-            _ => value.ToString() ?? "",
-        }));
+        _items.Add(new(name, Format(value)));
         return this;
     }
+
+    /// <summary>Adds the bound value of <paramref name="flag"/> under its name, shown as the flag declares.</summary>
+    public EffectiveSettings Add<T>(Cli.Flag<T> flag, T value) => Add(flag.SettingName, flag.Show(value));
+
+    /// <summary>Adds <paramref name="flag"/>'s item with a text worked out from other settings too
+    /// (e.g. the TUN MTU computed from the underlay's).</summary>
+    public EffectiveSettings AddShown(Cli.Flag flag, string text) => Add(flag.SettingName, text);
+
+    /// <summary>How a value shows: "(none)" for null, on/off for booleans, "24h" for durations.</summary>
+    public static string Format(object? value) => value switch
+    {
+        null => "(none)",
+        bool b => b ? "on" : "off",
+        TimeSpan t => FormatDuration(t),
+        _ => value.ToString() ?? "",
+    };
 
     /// <summary>"name=value, name=value" for the start log.</summary>
     public string ToLogLine() => string.Join(", ", _items.Select(i => $"{i.Key}={i.Value}"));

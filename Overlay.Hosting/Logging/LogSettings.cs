@@ -13,5 +13,5 @@ public sealed record LogSettings(LogFormat Format, LogLevel Level)
     public string LevelName => LoggingOptions.NameOf(Level);
 
     /// <summary>The format's flag spelling ("text" or "json").</summary>
-    public string FormatName => Format == LogFormat.Json ? "json" : "text";
+    public string FormatName => LoggingOptions.NameOf(Format);
 }

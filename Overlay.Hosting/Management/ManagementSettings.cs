@@ -1,4 +1,3 @@
-using System.Globalization;
 using Overlay.Hosting.Cli;
 
 namespace Overlay.Hosting.Management;
@@ -15,16 +14,15 @@ public sealed record ManagementSettings(string Host, int Port)
     public const string DefaultHost = "127.0.0.1";
 
     /// <summary>--management-host, the same on both processes.</summary>
-    public static FlagOption HostFlag() => new("--management-host", "Address of the management HTTP endpoint (0.0.0.0 for all)",
-        ["OVERLAY_MANAGEMENT_HOST"], DefaultHost);
+    public static readonly Flag<string> HostFlag = new("--management-host", "Address of the management HTTP endpoint (0.0.0.0 for all)",
+        ["OVERLAY_MANAGEMENT_HOST"], DefaultHost, FlagParsers.Text);
 
     /// <summary>--management-port, the same on both processes.</summary>
-    public static FlagOption PortFlag() => new("--management-port", "Port of the management HTTP endpoint (0 = any)",
-        ["OVERLAY_MANAGEMENT_PORT"], DefaultPort.ToString(CultureInfo.InvariantCulture));
+    public static readonly Flag<int> PortFlag = new("--management-port", "Port of the management HTTP endpoint (0 = any)",
+        ["OVERLAY_MANAGEMENT_PORT"], DefaultPort, FlagParsers.Port(allowZero: true));
 
-    /// <summary>The settings <paramref name="host"/> and <paramref name="port"/> give (no token yet).</summary>
-    public static ManagementSettings Bind(FlagReader flags, FlagOption host, FlagOption port) =>
-        new(flags.String(host, DefaultHost), flags.Port(port, DefaultPort, allowZero: true));
+    /// <summary>The settings <see cref="HostFlag"/> and <see cref="PortFlag"/> give (no token yet).</summary>
+    public static ManagementSettings Bind(FlagReader flags) => new(flags.Read(HostFlag), flags.Read(PortFlag));
 
     /// <summary>Whether <paramref name="host"/> is reachable from this host only ("localhost", 127.0.0.0/8, ::1).</summary>
     public static bool IsLoopback(string host) =>

@@ -11,12 +11,12 @@ public sealed class ManagementTokenOption
     public const string TokenVariable = "OVERLAY_MANAGEMENT_TOKEN";
 
     /// <summary>--management-token-file.</summary>
-    public FlagOption TokenFile { get; } = new("--management-token-file",
+    public static readonly Flag<string?> TokenFile = new("--management-token-file",
         $"File holding the bearer token required by the write routes (PUT/DELETE); or the token itself in {TokenVariable}",
-        ["OVERLAY_MANAGEMENT_TOKEN_FILE"], "none (writes open; allowed only with a loopback --management-host)");
+        ["OVERLAY_MANAGEMENT_TOKEN_FILE"], null, FlagParsers.Text, "none (writes open; allowed only with a loopback --management-host)");
 
     /// <summary>Adds the option to <paramref name="command"/>.</summary>
-    public void AddTo(Command command) => command.Options.Add(TokenFile);
+    public void AddTo(Command command) => command.Options.Add(TokenFile.CreateOption());
 
     /// <summary><paramref name="settings"/> with the token read; throws <see cref="SettingsException"/>
     /// for an unreadable or empty file, a file group or others can read (never printing its

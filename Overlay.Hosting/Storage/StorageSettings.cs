@@ -54,6 +54,9 @@ public sealed record StorageSettings(StorageProvider Provider, string Connection
     }
 
     /// <summary>The connection string with any password masked, for logs and check-config.</summary>
-    public string Redacted => System.Text.RegularExpressions.Regex.Replace(ConnectionString,
-        "(?i)(password|pwd)=[^;]*", "$1=***");
+    public string Redacted => Redact(ConnectionString);
+
+    /// <summary><paramref name="connectionString"/> with any password masked (how --db shows).</summary>
+    public static string Redact(string connectionString) =>
+        System.Text.RegularExpressions.Regex.Replace(connectionString, "(?i)(password|pwd)=[^;]*", "$1=***");
 }

@@ -94,6 +94,19 @@ public static class DataplaneConstants
     /// <summary>Default TUN device name (flannel uses flannel0).</summary>
     public const string DefaultTunName = "overlay0";
 
+    /// <summary>Default of --source-check: a datagram is accepted only from the lease holder of its inner
+    /// source (flannel accepts any sender).</summary>
+    public const bool DefaultSourceCheck = true;
+
+    /// <summary>Default of --offload: TUN TSO/checksum offloads and UDP GSO/GRO, falling back when the kernel refuses.</summary>
+    public const bool DefaultOffload = true;
+
+    /// <summary>Default of --tun-queues: one queue, one socket, one pump pair.</summary>
+    public const int DefaultTunQueues = 1;
+
+    /// <summary>Default of --pump-scheduling: SCHED_BATCH (more throughput; see <see cref="Dataplane.PumpScheduling"/>).</summary>
+    public const PumpScheduling DefaultPumpScheduling = PumpScheduling.Batch;
+
     /// <summary>Largest number of table slots (subnets in the network) we index: 2^24, which a /8
     /// network cut into /32s would need; flannel's limits keep real configs far below.</summary>
     public const int MaxSubnetIndexBits = 24;

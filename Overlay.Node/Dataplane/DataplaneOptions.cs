@@ -22,7 +22,7 @@ public sealed record DataplaneOptions
 
     /// <summary>When true (default), a received packet is accepted only if its outer source address is
     /// the public IP of the peer lease owning its inner source; false accepts any sender (flannel).</summary>
-    public bool SourceCheck { get; init; } = true;
+    public bool SourceCheck { get; init; } = DataplaneConstants.DefaultSourceCheck;
 
     /// <summary>Written to FLANNEL_IPMASQ (whether the node masquerades pod traffic leaving the overlay).</summary>
     public bool IpMasq { get; init; }
@@ -31,16 +31,16 @@ public sealed record DataplaneOptions
     /// the socket uses UDP_SEGMENT/UDP_GRO (falling back to a plain device when the kernel refuses);
     /// false opens them plain: the same pumps move one packet per TUN read, TUN write and UDP send. The
     /// wire format is the same either way.</summary>
-    public bool Offload { get; init; } = true;
+    public bool Offload { get; init; } = DataplaneConstants.DefaultOffload;
 
     /// <summary>TUN queues (1 by default). More than 1 opens the TUN with IFF_MULTI_QUEUE once per queue
     /// and binds one UDP socket per queue with SO_REUSEPORT on the same port; each queue gets its own
     /// pair of pump threads. The kernel hashes a flow to one TUN queue and a peer's datagrams to one
     /// socket, so no flow is reordered.</summary>
-    public int TunQueues { get; init; } = 1;
+    public int TunQueues { get; init; } = DataplaneConstants.DefaultTunQueues;
 
     /// <summary>The scheduling policy of the pump threads (<see cref="Dataplane.PumpScheduling.Batch"/> by default).</summary>
-    public PumpScheduling PumpScheduling { get; init; } = PumpScheduling.Batch;
+    public PumpScheduling PumpScheduling { get; init; } = DataplaneConstants.DefaultPumpScheduling;
 
     /// <summary>The TUN MTU asked for with --mtu (at most <see cref="UnderlayMtu"/> - 28, checked when the
     /// flag is read); null (default): <see cref="UnderlayMtu"/> - 28.</summary>

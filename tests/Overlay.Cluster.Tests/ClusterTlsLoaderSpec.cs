@@ -147,7 +147,7 @@ public sealed class ClusterTlsLoaderSpec : IDisposable
         var root = new RootCommand();
         options.AddTo(root);
         var parse = root.Parse(args);
-        return options.Bind(parse, new FlagReader(parse, name => environment?.GetValueOrDefault(name)));
+        return options.Bind(new FlagReader(parse, name => environment?.GetValueOrDefault(name)));
     }
 
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);

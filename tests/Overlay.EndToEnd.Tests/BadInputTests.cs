@@ -1,4 +1,5 @@
 using Overlay.EndToEnd.Tests.Infrastructure;
+using Overlay.EndToEnd.Tests.Management;
 
 namespace Overlay.EndToEnd.Tests;
 

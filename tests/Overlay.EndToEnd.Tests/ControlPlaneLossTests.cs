@@ -119,7 +119,7 @@ public sealed partial class ControlPlaneLossTests(OperationsLabFixture lab, ITes
         Assert.Contains(node2.Lines, l => l.Contains("Adopted 1 routes of the running data path", StringComparison.Ordinal));
         Assert.Equal(pid2, lab.Node(2)!.Pid);
 
-        async Task<Management.ClusterMember?> Node2MemberAsync() =>
+        async Task<Hosting.Management.ClusterMemberResponse?> Node2MemberAsync() =>
             (await lab.SeedApi.GetMembersAsync()).Members.FirstOrDefault(m => m.Node.Contains($"@{address2}:", StringComparison.Ordinal));
     });
 

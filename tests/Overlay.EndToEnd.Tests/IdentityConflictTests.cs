@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Overlay.EndToEnd.Tests.Infrastructure;
 using Overlay.EndToEnd.Tests.Management;
+using Overlay.Hosting.Management;
 
 namespace Overlay.EndToEnd.Tests;
 
@@ -94,7 +95,7 @@ public sealed partial class IdentityConflictTests(OverlayLabFixture lab, ITestOu
         ]);
     }
 
-    private async Task<LeaseInfo> LeaseOfAsync(string node)
+    private async Task<LeaseJson> LeaseOfAsync(string node)
     {
         var lease = Assert.Single((await lab.SeedApi.GetLeasesAsync()).Leases, l => l.NodeName == node);
         Assert.False(string.IsNullOrEmpty(lease.MemberAddress), $"the lease of {node} has no member address");
@@ -116,7 +117,7 @@ public sealed partial class IdentityConflictTests(OverlayLabFixture lab, ITestOu
     }
 
     /// <summary>h2 still holds the same lease from the same member, and p1 reaches p2's pod.</summary>
-    private async Task AssertH2UndisturbedAsync(LeaseInfo held)
+    private async Task AssertH2UndisturbedAsync(LeaseJson held)
     {
         var now = await LeaseOfAsync(held.NodeName);
         Assert.Equal((held.Subnet, held.PublicIp, held.MemberAddress, held.Version), (now.Subnet, now.PublicIp, now.MemberAddress, now.Version));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Overlay.EndToEnd.Tests.Infrastructure;
+using Overlay.EndToEnd.Tests.Management;
 
 namespace Overlay.EndToEnd.Tests;
 

@@ -108,7 +108,7 @@ public sealed partial class OperationsTests(OperationsLabFixture lab, ITestOutpu
         }
 
         var lease = await api.GetLeaseAsync();
-        var expiry = DateTimeOffset.Parse(lease.ExpiresAt, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() / 1000.0;
+        var expiry = lease.ExpiresAt.ToUnixTimeMilliseconds() / 1000.0;
         Assert.InRange(Value(scrape, "overlay_lease_expiry_timestamp_seconds"), expiry - 1, expiry + 1);
         Assert.True(Value(scrape, "overlay_lease_resyncs_total") >= 0);
         Assert.Matches(@"(?m)^overlay_build_info\{[^}]*version=""[^""]+""\} 1$", scrape);

@@ -137,10 +137,10 @@ public sealed class NodeSettingsOpsTests
     [Fact]
     public void A_bad_seed_list_is_blamed_on_the_variable_it_came_from()
     {
-        var seeds = new FlagOption("--seeds", "seeds", ["CLUSTER_SEEDS", "OVERLAY_SEEDS"], "this seed");
-        var root = new RootCommand { seeds };
+        var seeds = new Flag<IReadOnlyList<string>>("--seeds", "seeds", ["CLUSTER_SEEDS", "OVERLAY_SEEDS"], [], FlagParsers.SeedAddresses, "this seed");
+        var root = new RootCommand { seeds.CreateOption() };
         var flags = new FlagReader(root.Parse([]), name => name == "CLUSTER_SEEDS" ? "192.0.2.10:4053" : null);
-        var error = Assert.Throws<SettingsException>(() => flags.SeedAddresses(seeds));
+        var error = Assert.Throws<SettingsException>(() => flags.Read(seeds));
         Assert.StartsWith("CLUSTER_SEEDS: not an address akka.tcp://overlay@host:port", error.Message);
         Assert.EndsWith("'192.0.2.10:4053'", error.Message);
     }

@@ -13,40 +13,38 @@ namespace Overlay.Hosting.Cluster.Tls;
 public sealed class ClusterTlsOptions
 {
     private const string RequiredUnlessInsecure = "required unless --insecure-cluster";
+
     /// <summary>--tls-cert.</summary>
-    public FlagOption Certificate { get; } = new("--tls-cert",
-        "PEM certificate this member presents on Akka remoting, signed by the cluster CA", ["OVERLAY_TLS_CERT"], RequiredUnlessInsecure);
+    public static readonly Flag<string?> Certificate = new("--tls-cert",
+        "PEM certificate this member presents on Akka remoting, signed by the cluster CA", ["OVERLAY_TLS_CERT"],
+        null, FlagParsers.Text, RequiredUnlessInsecure);
 
     /// <summary>--tls-key.</summary>
-    public FlagOption Key { get; } = new("--tls-key",
-        "PEM private key of --tls-cert, readable by its owner only (mode 0600)", ["OVERLAY_TLS_KEY"], RequiredUnlessInsecure);
+    public static readonly Flag<string?> Key = new("--tls-key",
+        "PEM private key of --tls-cert, readable by its owner only (mode 0600)", ["OVERLAY_TLS_KEY"],
+        null, FlagParsers.Text, RequiredUnlessInsecure);
 
     /// <summary>--tls-ca.</summary>
-    public FlagOption Authority { get; } = new("--tls-ca",
-        "PEM cluster CA certificate: the only trust anchor for peers (the system store is not used)", ["OVERLAY_TLS_CA"], RequiredUnlessInsecure);
+    public static readonly Flag<string?> Authority = new("--tls-ca",
+        "PEM cluster CA certificate: the only trust anchor for peers (the system store is not used)", ["OVERLAY_TLS_CA"],
+        null, FlagParsers.Text, RequiredUnlessInsecure);
 
-    /// <summary>--insecure-cluster.</summary>
-    public FlagOption Insecure { get; } = new("--insecure-cluster",
-        "Run Akka remoting without TLS: anyone who reaches the cluster port can join (tests on loopback only)", ["OVERLAY_INSECURE_CLUSTER"], "false")
-    {
-        Arity = ArgumentArity.ZeroOrOne,
-    };
+    /// <summary>--insecure-cluster ("--insecure-cluster" alone means true).</summary>
+    public static readonly Flag<bool> Insecure = new("--insecure-cluster",
+        "Run Akka remoting without TLS: anyone who reaches the cluster port can join (tests on loopback only)", ["OVERLAY_INSECURE_CLUSTER"],
+        false, FlagParsers.Boolean, "false", isSwitch: true);
+
+    /// <summary>The four flags in help order.</summary>
+    public static readonly IReadOnlyList<Flag> All = [Certificate, Key, Authority, Insecure];
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
-    public void AddTo(Command command)
-    {
-        command.Options.Add(Certificate);
-        command.Options.Add(Key);
-        command.Options.Add(Authority);
-        command.Options.Add(Insecure);
-    }
+    public void AddTo(Command command) => Flag.AddTo(command, All);
 
     /// <summary>The loaded TLS material, or null with --insecure-cluster; throws <see cref="SettingsException"/>
     /// when neither is given, when they are mixed, or when a file is bad.</summary>
-    public ClusterTls? Bind(ParseResult result, FlagReader flags)
+    public ClusterTls? Bind(FlagReader flags)
     {
-        var insecure = result.GetResult(Insecure) is { Implicit: false } given && given.Tokens.Count == 0
-            || flags.Choice(Insecure, "false", ["true", "false", "on", "off", "1", "0"]) is "true" or "on" or "1";
+        var insecure = flags.Read(Insecure);
         var (cert, certSource) = flags.Raw(Certificate);
         var (key, keySource) = flags.Raw(Key);
         var (ca, caSource) = flags.Raw(Authority);

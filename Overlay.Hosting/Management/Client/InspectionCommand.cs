@@ -31,7 +31,7 @@ public static class InspectionCommand
             Uri baseAddress;
             try
             {
-                baseAddress = options.BaseAddress(parse);
+                baseAddress = ManagementClientOptions.BaseAddress(parse);
             }
             catch (SettingsException ex)
             {

@@ -12,17 +12,17 @@ namespace Overlay.Hosting.Management.Client;
 /// </summary>
 public sealed class ManagementClientOptions
 {
-    /// <summary>--endpoint.</summary>
-    public Option<string?> Endpoint { get; } = new("--endpoint")
-    { Description = "Management endpoint URL, e.g. http://127.0.0.1:8558 [env OVERLAY_ENDPOINT; default from --management-host/--management-port]" };
+    /// <summary>--endpoint: the base URI (scheme and authority); null: from --management-host/--management-port.</summary>
+    public static readonly Flag<Uri?> Endpoint = new("--endpoint", "Management endpoint URL, e.g. http://127.0.0.1:8558",
+        ["OVERLAY_ENDPOINT"], null, ParseEndpoint, "from --management-host/--management-port");
 
-    /// <summary>--management-host.</summary>
-    public Option<string?> Host { get; } = new("--management-host")
-    { Description = "Management address [env OVERLAY_MANAGEMENT_HOST; default 127.0.0.1]" };
+    /// <summary>--management-host as a client reads it (the server's variable and default).</summary>
+    public static readonly Flag<string> Host = new("--management-host", "Management address",
+        [.. ManagementSettings.HostFlag.Environment], ManagementSettings.DefaultHost, FlagParsers.Text);
 
-    /// <summary>--management-port.</summary>
-    public Option<string?> Port { get; } = new("--management-port")
-    { Description = $"Management port [env OVERLAY_MANAGEMENT_PORT; default {ManagementSettings.DefaultPort}]" };
+    /// <summary>--management-port as a client reads it (the server's variable and default; 0 cannot be reached).</summary>
+    public static readonly Flag<int> Port = new("--management-port", "Management port",
+        [.. ManagementSettings.PortFlag.Environment], ManagementSettings.DefaultPort, FlagParsers.Port(allowZero: false));
 
     /// <summary>--json.</summary>
     public Option<bool> Json { get; } = new("--json") { Description = "Print JSON instead of a table" };
@@ -30,25 +30,17 @@ public sealed class ManagementClientOptions
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        command.Options.Add(Endpoint);
-        command.Options.Add(Host);
-        command.Options.Add(Port);
+        Flag.AddTo(command, [Endpoint, Host, Port]);
         command.Options.Add(Json);
     }
 
     /// <summary>The endpoint's base URI; throws <see cref="SettingsException"/> naming a bad value.</summary>
-    public Uri BaseAddress(ParseResult result, Func<string, string?>? environment = null)
+    public static Uri BaseAddress(ParseResult result, Func<string, string?>? environment = null)
     {
         var flags = new FlagReader(result, environment);
-        var (endpoint, source) = flags.Raw(Endpoint, "OVERLAY_ENDPOINT");
-        if (endpoint is not null)
-        {
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                throw new SettingsException($"{source}: not an http:// URL: '{endpoint}'");
-            return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
-        }
-        var host = flags.String(Host, "127.0.0.1", "OVERLAY_MANAGEMENT_HOST");
-        var port = flags.Port(Port, ManagementSettings.DefaultPort, allowZero: false, "OVERLAY_MANAGEMENT_PORT");
+        if (flags.Read(Endpoint) is { } endpoint)
+            return endpoint;
+        var host = flags.Read(Host);
         if (IPAddress.TryParse(host, out var address))
         {
             if (address.Equals(IPAddress.Any))
@@ -58,6 +50,11 @@ public sealed class ManagementClientOptions
             else if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
                 host = $"[{address}]";
         }
-        return new Uri($"http://{host}:{port}/");
+        return new Uri($"http://{host}:{flags.Read(Port)}/");
     }
+
+    private static Uri ParseEndpoint(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? new Uri(uri.GetLeftPart(UriPartial.Authority) + "/")
+            : throw new FlagValueException("not an http:// URL");
 }

@@ -4,6 +4,8 @@ using System.Text.Json.Serialization;
 namespace Overlay.EndToEnd.Tests.Management;
 
 /// <summary>GET /cluster/members on both processes (Akka Management's shape).</summary>
+/// <remarks>A copy of <see cref="Overlay.Hosting.Management.ClusterMembersResponse"/> that only the fault harness's Recorder (Overlay.Faults.Tests)
+/// still reads; the end-to-end tests read the server's own record. Delete it when the Recorder does too.</remarks>
 public sealed record ClusterMembers
 {
     /// <summary>This process's cluster address.</summary>

@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 namespace Overlay.EndToEnd.Tests.Management;
 
 /// <summary>One lease as GET /leases (seed) and GET /lease (node) show it.</summary>
+/// <remarks>A copy of <see cref="Overlay.Hosting.Management.LeaseJson"/> that only the fault harness's Recorder (Overlay.Faults.Tests)
+/// still reads; the end-to-end tests read the server's own record. Delete it when the Recorder does too.</remarks>
 public sealed record LeaseInfo
 {
     /// <summary>The leased subnet, e.g. 10.244.1.0/24.</summary>

@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Text.Json;
 using Overlay.EndToEnd.Tests.Infrastructure;
+using Overlay.Hosting.Management;
+using Overlay.Node.Management;
 
 namespace Overlay.EndToEnd.Tests.Management;
 
 /// <summary>
 /// Reads a process's management HTTP API on 127.0.0.1 inside its namespace. The test runner
 /// lives in the root namespace, which has no route into the lab, so requests go through
-/// <c>ip netns exec &lt;ns&gt; curl</c>. Stateless and thread-safe.
+/// <c>ip netns exec &lt;ns&gt; curl</c>. Answers are read into the server's own records (as the CLI
+/// reads them), so a change of the API's shape fails here at compile time or in the parse.
+/// Stateless and thread-safe.
 /// </summary>
 public sealed class ManagementClient(string ns, int port = EndToEndConstants.ManagementPort)
 {
@@ -35,16 +39,16 @@ public sealed class ManagementClient(string ns, int port = EndToEndConstants.Man
     public async Task<bool> IsReadyAsync() => (await GetAsync("/health/ready")).Status == 200;
 
     /// <summary>GET /cluster/members.</summary>
-    public Task<ClusterMembers> GetMembersAsync() => GetJsonAsync<ClusterMembers>("/cluster/members");
+    public Task<ClusterMembersResponse> GetMembersAsync() => GetJsonAsync<ClusterMembersResponse>("/cluster/members");
 
     /// <summary>GET /leases (seed).</summary>
-    public Task<LeaseList> GetLeasesAsync() => GetJsonAsync<LeaseList>("/leases");
+    public Task<LeasesJson> GetLeasesAsync() => GetJsonAsync<LeasesJson>("/leases");
 
     /// <summary>GET /lease (node).</summary>
-    public Task<LeaseInfo> GetLeaseAsync() => GetJsonAsync<LeaseInfo>("/lease");
+    public Task<LeaseJson> GetLeaseAsync() => GetJsonAsync<LeaseJson>("/lease");
 
     /// <summary>GET /routes (node).</summary>
-    public Task<NodeRoutes> GetRoutesAsync() => GetJsonAsync<NodeRoutes>("/routes");
+    public Task<RoutesJson> GetRoutesAsync() => GetJsonAsync<RoutesJson>("/routes");
 
     /// <summary>GETs <paramref name="path"/> and parses it; throws naming the namespace, path,
     /// status and body when the answer is not 200 or not the expected JSON.</summary>
@@ -58,7 +62,7 @@ public sealed class ManagementClient(string ns, int port = EndToEndConstants.Man
 
         try
         {
-            return JsonSerializer.Deserialize<T>(body)
+            return JsonSerializer.Deserialize<T>(body, Hosting.Management.Client.ManagementClient.JsonOptions)
                 ?? throw new InvalidOperationException($"GET {path} in {Namespace} answered JSON null");
         }
         catch (JsonException e)

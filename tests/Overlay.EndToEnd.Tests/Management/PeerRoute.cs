@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 namespace Overlay.EndToEnd.Tests.Management;
 
 /// <summary>One peer of GET /routes on a node, with its counters.</summary>
+/// <remarks>A copy of <see cref="Overlay.Node.Management.PeerRouteJson"/> that only the fault harness's Recorder (Overlay.Faults.Tests)
+/// still reads; the end-to-end tests read the server's own record. Delete it when the Recorder does too.</remarks>
 public sealed record PeerRoute
 {
     /// <summary>The peer's subnet.</summary>
