@@ -17,7 +17,8 @@
 #      lease events" (JSON log, UTC ms timestamp); the end is the first /health/ready 200, which
 #      the node answers only once its view is complete and every peer lease of it has its route in
 #      the forwarding table. The body of that 200 states the installed count, and one GET /routes
-#      right after checks the forwarding table's peers. /health/ready is polled every ~20 ms; every
+#      right after checks the forwarding table's peers. The node's "Lease view complete" line splits
+#      the time into the view transfer and the rest (peer routes started and installed, readiness). /health/ready is polled every ~20 ms; every
 #      answer before the first 200 is counted (and must not be 200, by construction of the loop).
 # Writes DIR/fresh-node.json (one object per run plus the median). It ends only the processes it
 # started, by PID, and deletes its namespaces, also on failure.
@@ -145,13 +146,17 @@ for (( run = 1; run <= RUNS; run++ )); do
     sub_line=$(grep -m1 'Subscribed to lease events' "$node_log" || true)
     [[ -n $sub_line ]] || die "node run $run logged no subscription line"
     sub_ms=$(date -d "$(jq -r '.Timestamp' <<<"$sub_line")" +%s%3N)
+    view_line=$(grep -m1 'Lease view complete' "$node_log" || true)
+    [[ -n $view_line ]] || die "node run $run logged no complete view"
+    view_ms=$(date -d "$(jq -r '.Timestamp' <<<"$view_line")" +%s%3N)
     ms=$(( ready_ms - sub_ms ))
     installed=$(grep -o '[0-9]* peer routes' <<<"$ready_body" | head -1 | cut -d' ' -f1)
-    log "run $run: subscription -> every route installed (first ready 200) ${ms} ms; routes ${routes}, ready says '${installed:-?} peer routes'; ${polls} answers before it, last: ${last_body:0:160}"
+    log "run $run: subscription -> every route installed (first ready 200) ${ms} ms (view complete after $(( view_ms - sub_ms )) ms); routes ${routes}, ready says '${installed:-?} peer routes'; ${polls} answers before it, last: ${last_body:0:160}"
     (( routes >= LEASES )) || die "run $run: /routes holds $routes peers, expected at least $LEASES"
+    (( ${installed:-0} >= LEASES )) || die "run $run: the first ready 200 reported ${installed:-no} peer routes, expected at least $LEASES: $ready_body"
     results+=("$(jq -n --argjson run "$run" --argjson ms "$ms" --argjson routes "$routes" --argjson polls "$polls" \
-        --argjson start "$(( sub_ms - started_ms ))" --arg last "$last_body" --arg ready "$ready_body" --arg load "$load_start" \
-        '{run: $run, subscription_to_all_routes_ms: $ms, routes_at_ready: $routes, not_ready_answers_before: $polls,
+        --argjson start "$(( sub_ms - started_ms ))" --argjson view "$(( view_ms - sub_ms ))" --arg last "$last_body" --arg ready "$ready_body" --arg load "$load_start" \
+        '{run: $run, subscription_to_all_routes_ms: $ms, subscription_to_view_complete_ms: $view, routes_at_ready: $routes, not_ready_answers_before: $polls,
           process_start_to_subscription_ms: $start, last_not_ready_body: $last, ready_body: $ready, loadavg: $load}')")
     stop_pid "$node_pid"
 done

@@ -217,7 +217,10 @@ public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnbou
         Adopt(fresh);
         _hasView = true;
         if (!wasComplete)
+        {
+            _log.Info("Lease view complete: {0} leases at registry version {1}", fresh.Leases.Count, fresh.Version);
             ReportProgress();
+        }
         Stash.UnstashAll();
         Timers.StartPeriodicTimer(nameof(Resync), Resync.Instance, _resyncInterval);
         if (!_settled)

@@ -173,7 +173,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
             case GetNodeStatus:
                 AnswerStatus(new NodeStatus(_lease, _network, _dataplaneRunning,
                     _peers.Values.OrderBy(p => p.Lease.Subnet).Select(p => new PeerStatus(p.Lease, p.Counters)).ToList(),
-                    _subscriberStats));
+                    _subscriberStats, _viewReceived));
                 break;
             default:
                 Unhandled(message);

@@ -43,8 +43,11 @@ public sealed class NodeReadiness(OverlayDataplane dataplane, INodeControlPlane 
         var view = status.Subscriber?.View;
         if (view is not { HasView: true })
             return NotComplete(view?.Describe() ?? "no view yet");
-        // The peer routes start as children of the node agent after the view arrived; until every
-        // one is in the forwarding table the node cannot reach every peer.
+        // The peer routes start as children of the node agent once it received the view (the
+        // subscriber reports it complete a moment before), and install themselves after that;
+        // until every one is in the forwarding table the node cannot reach every peer.
+        if (!status.ViewApplied)
+            return NotComplete($"{view.Describe()}; peer routes not started yet");
         var installed = dataplane.CountInstalled(status.Peers.Select(p => p.Lease.Subnet));
         if (installed < status.Peers.Count)
             return NotComplete($"{view.Describe()}; installing peer routes: {installed} of {status.Peers.Count}");

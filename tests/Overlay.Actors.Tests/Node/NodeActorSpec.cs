@@ -208,6 +208,25 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Its_status_says_whether_the_node_itself_applied_a_complete_view()
+    {
+        var node = StartNode();
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        var peer = LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 3);
+        Grant(mine);
+        AwaitAssert(() => Assert.Equal(1, _dataplane.Starts));
+        Assert.False((await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3))).ViewApplied);
+
+        AnswerSnapshot(3, mine, peer);
+        await AwaitAssertAsync(async () =>
+        {
+            var status = await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3));
+            Assert.True(status.ViewApplied);
+            Assert.Equal(peer.Subnet, Assert.Single(status.Peers).Lease.Subnet);
+        });
+    }
+
+    [Fact]
     public async Task Its_status_lists_every_peer_route_at_once_with_the_counters_the_data_path_counts_into()
     {
         var node = StartNode();
