@@ -172,7 +172,8 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 break;
             case GetNodeStatus:
                 AnswerStatus(new NodeStatus(_lease, _network, _dataplaneRunning,
-                    _peers.Values.OrderBy(p => p.Lease.Subnet).Select(p => new PeerStatus(p.Lease, p.Counters)).ToList(),
+                    // Unordered: readiness asks often and only counts; /routes orders what it shows.
+                    _peers.Values.Select(p => new PeerStatus(p.Lease, p.Counters)).ToList(),
                     _subscriberStats, _viewReceived));
                 break;
             default:

@@ -12,7 +12,7 @@ public sealed record GetNodeStatus
 }
 
 /// <summary>What the node has: its lease (null until granted), the network, whether the data path
-/// runs, one entry per peer route, its subscriber's stats, and whether the node actor itself has
+/// runs, one entry per peer route (in no particular order), its subscriber's stats, and whether the node actor itself has
 /// applied a complete view (<paramref name="ViewApplied"/>: its peer routes exist for every peer
 /// lease of that view; the subscriber may report a complete view a moment before the node actor
 /// received it).</summary>
