@@ -75,7 +75,7 @@ if (( SCALE )); then
           "| Member RSS at end | \(.member_peak_rss_mb | map(tostring) | join(", ")) MB | | |",
           "| Fresh subscriber receiving \(.fresh_view.leases) leases | \(.fresh_view.ms | map(tostring) | join(" / ")) ms | | |",
           "| \(.restarts.nodes) nodes restarting at once: acquire | p50 \(.restarts.acquire_ms.p50) ms, p99 \(.restarts.acquire_ms.p99) ms | p99 < 10 s | \(if .restarts.acquire_ms.p99 < 10000 then "yes" else "**no**" end) |",
-          "| Journal events per restart | \(.restarts.journal_events_per_restart) (\(.restarts.journal_events_before) -> \(.restarts.journal_events_after)) | 1 | \(if .restarts.journal_events_per_restart == 1 then "yes" else "**no**" end) |",
+          "| Journal events per restart | \(.restarts.journal_events_per_restart) (\(.restarts.journal_events_before) -> \(.restarts.journal_events_after)) | at most 1 | \(if .restarts.journal_events_per_restart <= 1 then "yes" else "**no**" end) |",
           ""
         ' "$OUT_DIR/scale-$n.json" | tee "$OUT_DIR/table-$n.md"
     done
