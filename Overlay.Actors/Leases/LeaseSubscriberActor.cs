@@ -98,6 +98,7 @@ public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnbou
         {
             case SubscribeAck:
                 Timers.Cancel(nameof(RetrySubscribe));
+                _log.Info("Subscribed to lease events; fetching the registry's view");
                 StartTransfer();
                 break;
             case RetrySubscribe:
@@ -216,7 +217,10 @@ public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnbou
         Adopt(fresh);
         _hasView = true;
         if (!wasComplete)
+        {
+            _log.Info("Lease view complete: {0} leases at registry version {1}", fresh.Leases.Count, fresh.Version);
             ReportProgress();
+        }
         Stash.UnstashAll();
         Timers.StartPeriodicTimer(nameof(Resync), Resync.Instance, _resyncInterval);
         if (!_settled)
@@ -239,7 +243,7 @@ public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnbou
                 if (outcome == LeaseView.Outcome.Applied)
                 {
                     _view = next;
-                    Owner.Tell(new LeaseViewChanged(_view));
+                    Owner.Tell(new LeaseViewChanged(_view, LeaseViewDelta.Of(e)));
                 }
                 else if (outcome == LeaseView.Outcome.Gap)
                 {
@@ -345,8 +349,11 @@ public sealed class LeaseSubscriberActor : UntypedActor, IWithTimers, IWithUnbou
     }
 }
 
-/// <summary>Sent to the subscriber's owner whenever its view of the registry changes.</summary>
-public sealed record LeaseViewChanged(LeaseView View) : INoSerializationVerificationNeeded;
+/// <summary>Sent to the subscriber's owner whenever its view of the registry changes.
+/// <paramref name="Delta"/> is null for a complete view (the first one, a transfer after a gap):
+/// compare it as a whole. Otherwise <paramref name="View"/> is the previous view sent plus one event,
+/// and only the subnet the delta names changed.</summary>
+public sealed record LeaseViewChanged(LeaseView View, LeaseViewDelta? Delta = null) : INoSerializationVerificationNeeded;
 
 /// <summary>Asks a subscriber for its <see cref="SubscriberStats"/>.</summary>
 public sealed record GetSubscriberStats : INoSerializationVerificationNeeded

@@ -11,7 +11,8 @@ namespace Overlay.Actors.Node;
 /// The node agent, one per host. It acquires this host's lease (asking first for the subnet of the
 /// old subnet.env), starts the data path for it, renews the lease ahead of expiry, and keeps one
 /// <see cref="PeerRouteActor"/> child per peer lease, reconciled against the registry view kept by
-/// its <see cref="LeaseSubscriberActor"/> child. A fault in the data path restarts it.
+/// its <see cref="LeaseSubscriberActor"/> child: a complete view as a whole, a single lease event
+/// (<see cref="LeaseViewDelta"/>) for its one subnet, so a change costs O(log N), not O(N). A fault in the data path restarts it.
 /// The data path outlives this actor (static stability): stopping, as when a control-plane
 /// incarnation's actor system ends, leaves the pumps running on the last forwarding table, and the
 /// lease is kept. A node actor that starts over a running data path asks for the subnet it serves,
@@ -150,22 +151,30 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 Timers.StartSingleTimer(nameof(StartDataplane), StartDataplane.Instance, _timings.RetryInterval);
                 break;
             case LeaseViewChanged changed:
+                // One event on top of the view this actor already reconciled: only the subnet it
+                // names can differ. A complete view (the first one, a transfer after a gap) is
+                // compared as a whole.
+                var incremental = changed.Delta is not null && _viewReceived && _inherited is null;
                 _view = changed.View;
                 _viewReceived = true;
                 CheckOwnLease();
-                ReconcilePeers();
+                if (!incremental)
+                    ReconcilePeers();
+                else if (changed.Delta!.Subnet is { } subnet)
+                    ReconcileSubnet(subnet);
                 break;
             case PeerRouteStopped stopped:
                 _stopping.Remove(stopped.Subnet);
-                ReconcilePeers();
+                ReconcileSubnet(stopped.Subnet);
                 break;
             case SubscriberStats stats:
                 _subscriberStats = stats;
                 break;
             case GetNodeStatus:
                 AnswerStatus(new NodeStatus(_lease, _network, _dataplaneRunning,
-                    _peers.Values.OrderBy(p => p.Lease.Subnet).Select(p => new PeerStatus(p.Lease, p.Counters)).ToList(),
-                    _subscriberStats));
+                    // Unordered: readiness asks often and only counts; /routes orders what it shows.
+                    _peers.Values.Select(p => new PeerStatus(p.Lease, p.Counters)).ToList(),
+                    _subscriberStats, _viewReceived));
                 break;
             default:
                 Unhandled(message);
@@ -302,54 +311,69 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         Acquire(_lease.Subnet);
     }
 
+    /// <summary>Brings every peer route in line with the whole view: O(N log N), for a complete
+    /// view or a new own lease only.</summary>
     private void ReconcilePeers()
     {
         var own = _lease?.Subnet;
-        var desired = _view.Leases.Values.Where(l => l.Subnet != own).ToDictionary(l => l.Subnet);
         foreach (var (subnet, peer) in _peers.ToList())
         {
-            if (desired.ContainsKey(subnet))
-                continue;
-            peer.Ref.Tell(RetirePeerRoute.Instance);
-            _peers.Remove(subnet);
-            _stopping.Add(subnet);
+            if (!_view.Leases.TryGetValue(subnet, out var wanted))
+                wanted = null;
+            if (wanted is null || subnet == own)
+                Apply(subnet, wanted, own, peer, null);
         }
-        var inherited = _viewReceived ? TakeInherited(desired) : null;
+        var inherited = _viewReceived ? TakeInherited(own) : null;
+        foreach (var (subnet, wanted) in _view.Leases)
+            Apply(subnet, wanted, own, _peers.GetValueOrDefault(subnet), inherited);
+    }
 
-        foreach (var (subnet, lease) in desired)
+    /// <summary>Brings one subnet's peer route in line with the view: O(log N), for one lease event
+    /// or one route that finished stopping.</summary>
+    private void ReconcileSubnet(Ipv4Subnet subnet)
+    {
+        if (!_view.Leases.TryGetValue(subnet, out var wanted))
+            wanted = null;
+        Apply(subnet, wanted, _lease?.Subnet, _peers.GetValueOrDefault(subnet), null);
+    }
+
+    private void Apply(Ipv4Subnet subnet, Lease? wanted, Ipv4Subnet? own, Peer? peer,
+        Dictionary<Ipv4Subnet, InstalledRoute>? inherited)
+    {
+        switch (PeerRoutePlanner.Decide(subnet, wanted, own, peer?.Lease, _stopping.Contains(subnet)))
         {
-            if (_peers.TryGetValue(subnet, out var peer))
-            {
-                if (peer.Lease != lease)
-                {
-                    peer.Ref.Tell(new UpdatePeerLease(lease));
-                    _peers[subnet] = peer with { Lease = lease };
-                }
-            }
-            else if (!_stopping.Contains(subnet))
-            {
+            case PeerRouteAction.Start:
                 // The counters are made here and handed to the route, so the status counts exactly
                 // what the data path counts. An inherited route keeps its counters: unchanged, it is
                 // rewritten with an identical entry.
                 var counters = inherited is not null && inherited.TryGetValue(subnet, out var route)
                     ? route.Counters
                     : new PeerCounters();
-                var child = Context.ActorOf(PeerRouteActor.Props(lease, _dataplane, counters), PeerRouteActor.NameOf(subnet));
+                var child = Context.ActorOf(PeerRouteActor.Props(wanted!, _dataplane, counters), PeerRouteActor.NameOf(subnet));
                 Context.WatchWith(child, new PeerRouteStopped(subnet));
-                _peers[subnet] = new Peer(child, lease, counters);
-            }
+                _peers[subnet] = new Peer(child, wanted!, counters);
+                break;
+            case PeerRouteAction.Update:
+                peer!.Ref.Tell(new UpdatePeerLease(wanted!));
+                _peers[subnet] = peer with { Lease = wanted! };
+                break;
+            case PeerRouteAction.Retire:
+                peer!.Ref.Tell(RetirePeerRoute.Instance);
+                _peers.Remove(subnet);
+                _stopping.Add(subnet);
+                break;
         }
     }
 
     /// <summary>Once, on the first full view: removes the inherited routes the view no longer has
     /// (never one it still has, so no route flaps) and hands back the rest for adoption.</summary>
-    private Dictionary<Ipv4Subnet, InstalledRoute>? TakeInherited(Dictionary<Ipv4Subnet, Lease> desired)
+    private Dictionary<Ipv4Subnet, InstalledRoute>? TakeInherited(Ipv4Subnet? own)
     {
         var inherited = _inherited;
         if (inherited is null)
             return null;
         _inherited = null;
-        var stale = inherited.Keys.Where(s => !desired.ContainsKey(s)).ToList();
+        var stale = inherited.Keys.Where(s => s == own || !_view.Leases.ContainsKey(s)).ToList();
         foreach (var subnet in stale)
             _dataplane.RemovePeer(subnet);
         _log.Info("Adopted {0} routes of the running data path; removed {1} the registry no longer has{2}",

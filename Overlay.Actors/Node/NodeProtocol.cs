@@ -12,9 +12,13 @@ public sealed record GetNodeStatus
 }
 
 /// <summary>What the node has: its lease (null until granted), the network, whether the data path
-/// runs, and one entry per peer route.</summary>
+/// runs, one entry per peer route (in no particular order), its subscriber's stats, and whether the node actor itself has
+/// applied a complete view (<paramref name="ViewApplied"/>: its peer routes exist for every peer
+/// lease of that view; the subscriber may report a complete view a moment before the node actor
+/// received it).</summary>
 public sealed record NodeStatus(
-    Lease? Lease, NetworkConfig? Network, bool DataplaneRunning, IReadOnlyList<PeerStatus> Peers, SubscriberStats? Subscriber);
+    Lease? Lease, NetworkConfig? Network, bool DataplaneRunning, IReadOnlyList<PeerStatus> Peers, SubscriberStats? Subscriber,
+    bool ViewApplied = false);
 
 /// <summary>One peer route with its live counters.</summary>
 public sealed record PeerStatus(Lease Lease, PeerCounters Counters);

@@ -184,6 +184,24 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             return _peers.Values.OrderBy(e => e.Subnet).ToList();
     }
 
+    /// <summary>How many peer routes are set (and not removed); O(1), for the peer gauge.</summary>
+    public int PeerCount
+    {
+        get
+        {
+            lock (_gate)
+                return _peers.Count;
+        }
+    }
+
+    /// <summary>How many of <paramref name="peers"/> have a route set: readiness compares it with the
+    /// node's peer leases, so a node is not ready while its routes are still being installed.</summary>
+    public int CountInstalled(IEnumerable<Ipv4Subnet> peers)
+    {
+        lock (_gate)
+            return peers.Count(_peers.ContainsKey);
+    }
+
     /// <inheritdoc />
     public void Start(Lease local, NetworkConfig network)
     {

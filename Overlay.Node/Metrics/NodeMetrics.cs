@@ -32,7 +32,7 @@ public sealed class NodeMetrics : IMetricsRefresher
         _controlPlane = controlPlane;
         _dataplane = dataplane;
         var meter = meters.Create(MetricNames.NodeMeter);
-        meter.CreateObservableGauge(MetricNames.Peers, () => _dataplane.Peers().Count,
+        meter.CreateObservableGauge(MetricNames.Peers, () => _dataplane.PeerCount,
             description: "Peer routes installed in the data path.");
         meter.CreateObservableCounter(MetricNames.PeerTransmitPackets, () => PerPeer(c => c.TxPackets), MetricNames.UnitPackets,
             "Packets sent to the peer that owns peer_subnet.");

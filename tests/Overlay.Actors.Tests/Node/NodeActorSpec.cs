@@ -122,6 +122,110 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(peerB.Subnet, Assert.Single(status.Peers).Lease.Subnet);
     }
 
+    /// <summary>250 peers (every /24 of the network but the node's own and five spare).</summary>
+    private static Lease[] ManyPeers() =>
+        Enumerable.Range(0, 256).Where(i => i != 5 && i < 251)
+            .Select(i => LeaseOf(Ipv4Subnet.Parse($"10.244.{i}.0/24"), "p" + i, $"192.0.2.{i % 250 + 1}", 10 + i)).ToArray();
+
+    private int CallsStartingWith(string prefix) => _dataplane.Calls.Count(c => c.StartsWith(prefix, StringComparison.Ordinal));
+
+    [Fact]
+    public void A_lease_event_on_top_of_the_view_installs_or_removes_exactly_the_one_route_it_names()
+    {
+        var node = StartNode();
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        var peers = ManyPeers();
+        Grant(mine);
+        AnswerSnapshot(300, [mine, .. peers]);
+        AwaitAssert(() => Assert.Equal(peers.Length, _dataplane.Peers.Count), TimeSpan.FromSeconds(10));
+        Assert.Equal(peers.Length, CallsStartingWith("set "));
+        var view = new LeaseView(300, Network, peers.Append(mine).ToImmutableSortedDictionary(l => l.Subnet, l => l));
+
+        // A grant: one route more, nothing else touched.
+        var granted = LeaseOf(Ipv4Subnet.Parse("10.244.252.0/24"), "new", "192.0.2.252", 301);
+        var grant = new LeaseGranted(granted);
+        view = view.Apply(grant).View;
+        node.Tell(new LeaseViewChanged(view, LeaseViewDelta.Of(grant)));
+        AwaitAssert(() => Assert.Equal(IPEndPoint.Parse("192.0.2.252:8285"), _dataplane.Peers[granted.Subnet]));
+        // A renewal: the route's lease is updated, the entry is not rewritten (same host and port).
+        var renewal = new LeaseRenewed(peers[0].Subnet, DateTimeOffset.UtcNow.AddDays(2), 302);
+        view = view.Apply(renewal).View;
+        node.Tell(new LeaseViewChanged(view, LeaseViewDelta.Of(renewal)));
+        // An end: exactly that route goes.
+        var end = new LeaseEnded(peers[1].Subnet, LeaseEndReason.Released, 303);
+        view = view.Apply(end).View;
+        node.Tell(new LeaseViewChanged(view, LeaseViewDelta.Of(end)));
+        AwaitAssert(() => Assert.False(_dataplane.Peers.ContainsKey(peers[1].Subnet)));
+
+        Assert.Equal(peers.Length + 1, CallsStartingWith("set "));
+        Assert.Equal(["remove " + peers[1].Subnet], _dataplane.Calls.Where(c => c.StartsWith("remove ", StringComparison.Ordinal)));
+        Assert.Equal(peers.Length, _dataplane.Peers.Count);
+    }
+
+    [Fact]
+    public void An_event_is_applied_to_its_subnet_alone_and_a_complete_view_after_a_gap_reconciles_every_route()
+    {
+        var node = StartNode();
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        var peers = ManyPeers();
+        Grant(mine);
+        AnswerSnapshot(300, [mine, .. peers]);
+        AwaitAssert(() => Assert.Equal(peers.Length, _dataplane.Peers.Count), TimeSpan.FromSeconds(10));
+
+        // The view sent with a delta differs in more than its subnet (as a view does after events the
+        // node missed): the delta is trusted, so only the named subnet is touched, O(1) per event.
+        var granted = LeaseOf(Ipv4Subnet.Parse("10.244.252.0/24"), "new", "192.0.2.252", 305);
+        var moved = peers[2] with { PublicIp = IPAddress.Parse("192.0.2.222"), Version = 304 };
+        var afterGap = peers.Skip(3).Append(moved).Append(mine).Append(granted).ToImmutableSortedDictionary(l => l.Subnet, l => l);
+        node.Tell(new LeaseViewChanged(new LeaseView(305, Network, afterGap), LeaseViewDelta.Of(new LeaseGranted(granted))));
+        AwaitAssert(() => Assert.True(_dataplane.Peers.ContainsKey(granted.Subnet)));
+        Assert.True(_dataplane.Peers.ContainsKey(peers[0].Subnet));
+        Assert.Equal(IPEndPoint.Parse("192.0.2.3:8285"), _dataplane.Peers[peers[2].Subnet]);
+
+        // The complete view (what the subscriber sends after a transfer) is compared as a whole:
+        // peers 0 and 1 go, peer 2 moves, the rest stay without being rewritten.
+        var setsBefore = CallsStartingWith("set ");
+        node.Tell(new LeaseViewChanged(new LeaseView(305, Network, afterGap)));
+        AwaitAssert(() =>
+        {
+            Assert.False(_dataplane.Peers.ContainsKey(peers[0].Subnet));
+            Assert.False(_dataplane.Peers.ContainsKey(peers[1].Subnet));
+            Assert.Equal(IPEndPoint.Parse("192.0.2.222:8285"), _dataplane.Peers[peers[2].Subnet]);
+        });
+        Assert.Equal(afterGap.Count - 1, _dataplane.Peers.Count);
+        Assert.Equal(setsBefore + 1, CallsStartingWith("set "));
+        Assert.Equal(2, CallsStartingWith("remove "));
+
+        // A route that is retired and granted again in the next event comes back once the old one stopped.
+        var end = new LeaseEnded(peers[3].Subnet, LeaseEndReason.Released, 306);
+        var view = new LeaseView(305, Network, afterGap).Apply(end).View;
+        node.Tell(new LeaseViewChanged(view, LeaseViewDelta.Of(end)));
+        var back = new LeaseGranted(peers[3] with { Version = 307, PublicIp = IPAddress.Parse("192.0.2.233") });
+        view = view.Apply(back).View;
+        node.Tell(new LeaseViewChanged(view, LeaseViewDelta.Of(back)));
+        AwaitAssert(() => Assert.Equal(IPEndPoint.Parse("192.0.2.233:8285"), _dataplane.Peers[peers[3].Subnet]));
+        Assert.Equal(3, CallsStartingWith("remove "));
+    }
+
+    [Fact]
+    public async Task Its_status_says_whether_the_node_itself_applied_a_complete_view()
+    {
+        var node = StartNode();
+        var mine = LeaseOf(Mine, "me", "192.0.2.5", 2);
+        var peer = LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 3);
+        Grant(mine);
+        AwaitAssert(() => Assert.Equal(1, _dataplane.Starts));
+        Assert.False((await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3))).ViewApplied);
+
+        AnswerSnapshot(3, mine, peer);
+        await AwaitAssertAsync(async () =>
+        {
+            var status = await node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3));
+            Assert.True(status.ViewApplied);
+            Assert.Equal(peer.Subnet, Assert.Single(status.Peers).Lease.Subnet);
+        });
+    }
+
     [Fact]
     public async Task Its_status_lists_every_peer_route_at_once_with_the_counters_the_data_path_counts_into()
     {
