@@ -13,6 +13,7 @@ namespace Overlay.Hosting.Cluster.Downing;
 public sealed class RegistryAwareDowningProvider : IDowningProvider
 {
     private readonly Akka.Cluster.Cluster _cluster;
+
     private readonly TimeSpan _stableAfter;
     private readonly bool _downIfAlone;
 
@@ -28,17 +29,9 @@ public sealed class RegistryAwareDowningProvider : IDowningProvider
     }
 
     /// <inheritdoc />
-    public TimeSpan DownRemovalMargin
-    {
-        get
-        {
-            // As Akka's resolver: an explicit down-removal-margin wins, else stable-after.
-#pragma warning disable CS0618 // Type or member is obsolete
-            var margin = _cluster.Settings.DownRemovalMargin;
-#pragma warning restore CS0618
-            return margin != TimeSpan.Zero ? margin : _stableAfter;
-        }
-    }
+    /// <remarks>As Akka's resolver without a down-removal-margin: stable-after. The singleton moves
+    /// that long after a member was removed, so a downed registry host has stopped by then.</remarks>
+    public TimeSpan DownRemovalMargin => _stableAfter;
 
     /// <inheritdoc />
     public Props DowningActorProps => Props.Create(() => new RegistryAwareDowningActor(_cluster, _stableAfter, _downIfAlone));
