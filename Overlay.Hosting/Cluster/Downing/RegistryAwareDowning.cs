@@ -78,7 +78,7 @@ public static class RegistryAwareDowning
                 bool keepHere = anchorHere
                     ? !(downIfAlone && here == 1 && there >= 2)
                     : downIfAlone && there == 1 && here >= 2;
-                var side = downable.Where(a => !down.Contains(a) && unreachable.Contains(a) != keepHere).ToList();
+                var side = downable.Where(a => !down.Contains(a) && unreachable.Contains(a) == keepHere).ToList();
                 down.UnionWith(side);
                 string anchorKind = anchor.Registry ? "oldest registry member" : "oldest member (no registry member)";
                 reasons.Add($"{anchorKind} {anchor.Address.Address} {(anchorHere ? "reachable" : "unreachable")}, {here} reachable and {there} unreachable counted: "
