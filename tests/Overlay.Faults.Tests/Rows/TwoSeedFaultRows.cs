@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Overlay.EndToEnd.Tests.Infrastructure;
+using Overlay.EndToEnd.Tests.Management;
 using Overlay.Faults.Tests.Harness;
 using Overlay.Faults.Tests.History;
 
@@ -40,9 +42,16 @@ public sealed class TwoSeedFaultRows(ITestOutputHelper output)
 
             run.FaultStart($"h3-h{2 + StormNodes} start; SIGKILL seed");
             await Task.WhenAll(storm.Select(i => run.Lab.StartProcessAsync($"h{i}", waitReady: false)));
-            // The new nodes join and ask for a subnet within a few seconds of their start: the kill
-            // lands while their acquires are in flight (a bounded wait, observed by the recorder).
-            await FaultRun.HoldAsync(TimeSpan.FromSeconds(3));
+            // A node asks for its subnet as soon as it is Up: the kill follows the first new node's
+            // Up on the registry host, so it lands while their acquires are in flight.
+            await Poll.UntilAsync("a new node is Up on the registry host", TimeSpan.FromSeconds(60), async () =>
+            {
+                var answer = await run.Lab.Processes["seed"].Http.GetAsync("/cluster/members");
+                var members = answer is { Status: 200 } ok ? JsonSerializer.Deserialize<ClusterMembers>(ok.Body) : null;
+                return members?.Members.Any(m => m.Status == "Up" && storm.Any(i => m.Node.Contains($"@{Topology.HostAddress(i)}:", StringComparison.Ordinal))) == true
+                    ? null
+                    : "no new node Up yet";
+            }, TimeSpan.FromMilliseconds(100));
             await run.Lab.KillAsync("seed");
             await FaultRun.HoldAsync(FaultLab.SupervisorRestartDelay);
             await run.Lab.StartProcessAsync("seed", waitReady: false);
