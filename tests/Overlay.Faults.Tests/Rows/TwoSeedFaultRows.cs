@@ -42,15 +42,14 @@ public sealed class TwoSeedFaultRows(ITestOutputHelper output)
 
             run.FaultStart($"h3-h{2 + StormNodes} start; SIGKILL seed");
             await Task.WhenAll(storm.Select(i => run.Lab.StartProcessAsync($"h{i}", waitReady: false)));
-            // A node asks for its subnet as soon as it is Up: the kill follows the first new node's
-            // Up on the registry host, so it lands while their acquires are in flight.
-            await Poll.UntilAsync("a new node is Up on the registry host", TimeSpan.FromSeconds(60), async () =>
+            // The new nodes' acquires come a few hundred milliseconds apart: the kill follows the
+            // first grant to one of them (the registry host's /leases polled every 100 ms), so the
+            // others' acquires are in flight when it lands.
+            await Poll.UntilAsync("the first grant to a new node", TimeSpan.FromSeconds(60), async () =>
             {
-                var answer = await run.Lab.Processes["seed"].Http.GetAsync("/cluster/members");
-                var members = answer is { Status: 200 } ok ? JsonSerializer.Deserialize<ClusterMembers>(ok.Body) : null;
-                return members?.Members.Any(m => m.Status == "Up" && storm.Any(i => m.Node.Contains($"@{Topology.HostAddress(i)}:", StringComparison.Ordinal))) == true
-                    ? null
-                    : "no new node Up yet";
+                var answer = await run.Lab.Processes["seed"].Http.GetAsync("/leases");
+                var leases = answer is { Status: 200 } ok ? JsonSerializer.Deserialize<LeaseList>(ok.Body) : null;
+                return leases is not null && leases.Leases.Count > run.Lab.Options.Nodes ? null : $"{leases?.Leases.Count ?? 0} leases";
             }, TimeSpan.FromMilliseconds(100));
             await run.Lab.KillAsync("seed");
             await FaultRun.HoldAsync(FaultLab.SupervisorRestartDelay);
