@@ -6,6 +6,7 @@
 #   topology.sh pod      <prefix> <i> <subnet.env>  pod namespace p<i> attached by the CNI bridge plugin
 #   topology.sh attacker <prefix>                 namespace x at 192.0.2.99 on the switch
 #   topology.sh db       <prefix>                 namespace db at 192.0.2.98 on the switch (a database host)
+#   topology.sh seed2    <prefix>                 namespace seed2 at 192.0.2.97 on the switch (a second seed)
 #   topology.sh down     <prefix>                 CNI DEL of every pod, then deletes every namespace named <prefix>-*
 #   topology.sh list     <prefix>                 prints the namespaces named <prefix>-*
 #
@@ -19,6 +20,7 @@
 #                  with the configuration flannel's CNI plugin derives from subnet.env)
 #   <prefix>-x     eth0 192.0.2.99/24 (the fuzzing "attacker")
 #   <prefix>-db    eth0 192.0.2.98/24 (a database host of its own, for the fault suite)
+#   <prefix>-seed2 eth0 192.0.2.97/24 (a second seed, for the fault suite's two-seed rows)
 # No namespace has a default route except the pods, whose default route leads only into their
 # host namespace. Interface names are fixed and short (<= 15 chars) because each lives in its
 # own namespace.
@@ -30,7 +32,8 @@ readonly UNDERLAY_LEN=24
 readonly SEED_OCTET=10                  # seed at .10, host N at .(10+N)
 readonly ATTACKER_OCTET=99
 readonly DB_OCTET=98
-readonly MAX_HOSTS=80                   # hosts stay below the database's .98 and the attacker's .99
+readonly SEED2_OCTET=97
+readonly MAX_HOSTS=80                   # hosts (.11-.90) stay below the second seed's .97, the database's .98 and the attacker's .99
 readonly CNI_PATH=${OVERLAY_CNI_PATH:-/usr/lib/cni}   # Debian's containernetworking-plugins
 readonly CNI_STATE_ROOT=/run/overlay-cni   # per prefix: host-local's leases per host, each pod's CNI config and result
 readonly CNI_VERSION=0.3.1             # kube-flannel's conflist
@@ -234,6 +237,14 @@ cmd_db() {
     join_switch "$prefix-sw" "$prefix-db" db "$UNDERLAY_PREFIX.$DB_OCTET"
 }
 
+cmd_seed2() {
+    local prefix=$1
+    check_prefix "$prefix"
+    ns_exists "$prefix-sw" || die "switch namespace $prefix-sw does not exist (run 'up' first)"
+    ensure_ns "$prefix-seed2"
+    join_switch "$prefix-sw" "$prefix-seed2" seed2 "$UNDERLAY_PREFIX.$SEED2_OCTET"
+}
+
 cmd_list() {
     check_prefix "$1"
     ip netns list | awk '{print $1}' | grep -E "^$1-" || true
@@ -263,7 +274,7 @@ cmd_down() {
 }
 
 usage() {
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -275,6 +286,7 @@ main() {
         pod)      (( $# == 3 )) || usage; cmd_pod "$@" ;;
         attacker) (( $# == 1 )) || usage; cmd_attacker "$@" ;;
         db)       (( $# == 1 )) || usage; cmd_db "$@" ;;
+        seed2)    (( $# == 1 )) || usage; cmd_seed2 "$@" ;;
         down)     (( $# == 1 )) || usage; cmd_down "$@" ;;
         list)     (( $# == 1 )) || usage; cmd_list "$@" ;;
         *)        usage ;;

@@ -3,11 +3,12 @@ using Akka.Cluster;
 using Akka.Remote;
 using Akka.Remote.Transport;
 using Overlay.Cluster.Tests.Harness;
+using Overlay.Hosting.Cluster.Downing;
 
 namespace Overlay.Cluster.Tests;
 
 /// <summary>
-/// The split-brain resolver settings of hocon/akka.hocon (keep-oldest, down-if-alone) under real
+/// The downing provider of hocon/akka.hocon (registry-aware keep-oldest, down-if-alone) under real
 /// partitions: members in this process talk through Akka.Remote's throttler transport adapter
 /// ("trttl"), whose Blackhole mode drops everything between two members, as a firewall would.
 /// </summary>
@@ -63,24 +64,45 @@ public sealed class DowningSpec
     }
 
     [Fact]
-    public async Task Two_seeds_that_lose_only_each_other_are_both_downed_as_indirectly_connected_an_akka_sbr_limit()
+    public async Task Two_seeds_that_lose_only_each_other_lose_the_younger_one_and_the_older_keeps_the_registry()
     {
-        // What Akka 1.5.73's SBR does in fault F9: every strategy first downs all "indirectly
-        // connected" members (they see each other unreachable while others see them reachable), so
-        // both registry hosts go; the nodes stay, without a registry until a seed restarts and rejoins.
+        // Fault F9. Akka's own resolver downs both "indirectly connected" seeds (every strategy does
+        // that first), which left the nodes without a registry; the registry-aware provider keeps the
+        // oldest registry member among them and downs only the younger seed.
         await using var seed1 = await ClusterMember.StartAsync(TestStorage.NewSqlite(), extraHocon: Throttled);
         await using var seed2 = await ClusterMember.StartAsync(TestStorage.NewSqlite(), joinTo: seed1, extraHocon: Throttled);
         await using var node1 = await ClusterMember.StartAsync(null, joinTo: seed1, extraHocon: Throttled);
         await using var node2 = await ClusterMember.StartAsync(null, joinTo: seed1, extraHocon: Throttled);
         await AllUpAsync([seed1, seed2, node1, node2]);
+        Assert.IsType<RegistryAwareDowningProvider>(Akka.Cluster.Cluster.Get(seed1.System).DowningProvider);
 
         await BlackholeAsync(seed1, seed2);
 
-        await Poll.UntilTrueAsync(() => new[] { node1, node2 }.All(m =>
-                !Members(m).Contains(seed1.Address) && !Members(m).Contains(seed2.Address)), Long,
-            "the nodes to down both seeds");
+        await Poll.UntilTrueAsync(() => new[] { seed1, node1, node2 }.All(m => !Members(m).Contains(seed2.Address)), Long,
+            "the younger seed to be downed and removed");
+        foreach (var survivor in new[] { seed1, node1, node2 })
+        {
+            Assert.Equal(MemberStatus.Up, SelfStatus(survivor));
+            Assert.Equal(3, Members(survivor).Count);
+        }
+    }
+
+    [Fact]
+    public async Task A_node_cut_from_the_only_seed_one_way_is_downed_and_the_seed_stays()
+    {
+        // Fault F13's shape: the node drops what the seed sends, so each sees the other unreachable
+        // while the other node sees both. Akka's resolver downs both; the seed must stay.
+        await using var seed = await ClusterMember.StartAsync(TestStorage.NewSqlite(), extraHocon: Throttled);
+        await using var node1 = await ClusterMember.StartAsync(null, joinTo: seed, extraHocon: Throttled);
+        await using var node2 = await ClusterMember.StartAsync(null, joinTo: seed, extraHocon: Throttled);
+        await AllUpAsync([seed, node1, node2]);
+
+        await BlackholeAsync(node2, seed);
+
+        await Poll.UntilTrueAsync(() => new[] { seed, node1 }.All(m => !Members(m).Contains(node2.Address)), Long,
+            "the cut node to be downed and removed");
+        Assert.Equal(MemberStatus.Up, SelfStatus(seed));
         Assert.Equal(MemberStatus.Up, SelfStatus(node1));
-        Assert.Equal(MemberStatus.Up, SelfStatus(node2));
     }
 
     private static async Task BlackholeAsync(ClusterMember from, ClusterMember to)

@@ -2,7 +2,7 @@ namespace Overlay.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// The namespace lab of one test fixture, driven through lab/topology.sh (shared with lab/lab.sh).
-/// Names: &lt;prefix&gt;-sw (switch), -seed, -h1..hN (hosts), -p1..pN (pods), -x (attacker), -db (database host).
+/// Names: &lt;prefix&gt;-sw (switch), -seed, -h1..hN (hosts), -p1..pN (pods), -x (attacker), -db (database host), -seed2 (second seed).
 /// <see cref="DisposeAsync"/> deletes every namespace with the prefix.
 /// </summary>
 public sealed class Topology : IAsyncDisposable
@@ -29,6 +29,12 @@ public sealed class Topology : IAsyncDisposable
     /// <summary>The database host's namespace (fault suite).</summary>
     public string Db => $"{Prefix}-db";
 
+    /// <summary>The second seed's namespace (fault suite, two-seed rows).</summary>
+    public string Seed2 => $"{Prefix}-seed2";
+
+    /// <summary>The second seed's underlay address (lab/topology.sh seed2).</summary>
+    public static string Seed2Address => EndToEndConstants.UnderlayPrefix + "97";
+
     /// <summary>The database host's underlay address (lab/topology.sh db).</summary>
     public static string DbAddress => EndToEndConstants.UnderlayPrefix + "98";
 
@@ -52,6 +58,9 @@ public sealed class Topology : IAsyncDisposable
 
     /// <summary>Creates the database host namespace at <see cref="DbAddress"/> (idempotent).</summary>
     public Task DbAsync() => RunAsync("db", Prefix);
+
+    /// <summary>Creates the second seed's namespace at <see cref="Seed2Address"/> (idempotent).</summary>
+    public Task Seed2Async() => RunAsync("seed2", Prefix);
 
     /// <summary>Creates pod <paramref name="i"/> behind cni0 in host i from that host's subnet.env (idempotent).</summary>
     public Task PodAsync(int i, string subnetFile) => RunAsync("pod", Prefix, i.ToString(System.Globalization.CultureInfo.InvariantCulture), subnetFile);

@@ -27,6 +27,7 @@ public sealed record CheckResult(Check Check, bool Held, string Evidence, double
         Check.Refused => "R",
         Check.JournalQuiet => "Q",
         Check.NoLeaseEnded => "N",
+        Check.AtMostOneSeedLeaves => "O",
         Check.DriftReported => "D",
         Check.WritesResume => "W",
         Check.TunRestored => "T",

@@ -27,6 +27,7 @@ public static class FaultChecker
             History.Check.Refused => RowOutcomes.Refused(index),
             History.Check.JournalQuiet => RowOutcomes.JournalQuiet(index, replay),
             History.Check.NoLeaseEnded => RowOutcomes.NoLeaseEnded(index, replay),
+            History.Check.AtMostOneSeedLeaves => SeedsLeaving.Evaluate(index),
             History.Check.DriftReported => RowOutcomes.DriftReported(index),
             History.Check.WritesResume => RowOutcomes.WritesResume(index, replay),
             History.Check.TunRestored => RowOutcomes.TunRestored(index),

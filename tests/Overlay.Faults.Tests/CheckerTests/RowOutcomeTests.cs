@@ -110,4 +110,26 @@ public sealed class RowOutcomeTests
         Assert.True(unready.Held, unready.Evidence);
         Assert.Contains("seed not ready at t=12.0s", unready.Evidence);
     }
+
+    [Fact]
+    public void At_most_one_seed_leaves_holds_and_is_violated()
+    {
+        var twoSeeds = Healthy() with { Roster = [.. Healthy().Roster, new ProcessInfo("seed2", ProcessKind.Seed, null, null)] };
+        Assert.True(Run(Check.AtMostOneSeedLeaves, twoSeeds).Held);
+        var one = twoSeeds.WithEvents(
+            new ProcessEvent(18, "seed2", ProcessEventKind.Exited, "downed", 0),
+            new ProcessEvent(30, "seed2", ProcessEventKind.Exited, "downed again", 0));
+        var held = Run(Check.AtMostOneSeedLeaves, one);
+        Assert.True(held.Held, held.Evidence);
+        Assert.Contains("only seed2 left", held.Evidence);
+        var both = Run(Check.AtMostOneSeedLeaves, one.WithEvents(
+            new ProcessEvent(18, "seed2", ProcessEventKind.Exited, "downed", 0),
+            new ProcessEvent(19, "seed", ProcessEventKind.Exited, "downed", 0)));
+        Assert.False(both.Held);
+        Assert.Contains("2 seeds left (seed, seed2)", both.Evidence);
+        var before = Run(Check.AtMostOneSeedLeaves, twoSeeds.WithEvents(
+            new ProcessEvent(5, "seed2", ProcessEventKind.Exited, "before the fault", 0),
+            new ProcessEvent(19, "seed", ProcessEventKind.Exited, "downed", 0)));
+        Assert.True(before.Held, before.Evidence);
+    }
 }

@@ -27,6 +27,8 @@ internal sealed class FaultLab : IAsyncDisposable
     private readonly List<HistoryMark> _marks = [];
     private readonly List<ProcessEvent> _events = [];
     private readonly Dictionary<string, LabProcess> _processes = [];
+    private readonly CancellationTokenSource _supervisorStop = new();
+    private Task? _supervisor;
     private bool _up;
 
     /// <summary>Creates the lab's handles; nothing exists until <see cref="StartAsync"/>.</summary>
@@ -142,6 +144,16 @@ internal sealed class FaultLab : IAsyncDisposable
             await Topology.DbAsync();
         }
 
+        if (Options.Seeds == 2)
+        {
+            if (!Options.PostgresOwnHost)
+            {
+                throw new InvalidOperationException("a lab with two seeds needs PostgreSQL on its own host (LabOptions.PostgresOwnHost)");
+            }
+
+            await Topology.Seed2Async();
+        }
+
         if (Postgres is not null)
         {
             await Postgres.StartAsync();
@@ -149,6 +161,17 @@ internal sealed class FaultLab : IAsyncDisposable
 
         AddSeed();
         await StartProcessAsync("seed", waitReady: true);
+        if (Options.Seeds == 2)
+        {
+            // Joined after the first is Up: the first stays the oldest member and hosts the registry.
+            AddSeed("seed2");
+            await StartProcessAsync("seed2", waitReady: true);
+        }
+
+        if (Options.SuperviseSeeds)
+        {
+            _supervisor = Task.Run(() => SuperviseSeedsAsync(_supervisorStop.Token));
+        }
         for (int i = 1; i <= Options.Nodes; i++)
         {
             AddNode(i);
@@ -175,7 +198,7 @@ internal sealed class FaultLab : IAsyncDisposable
             Topology.Host(i),
             [
                 RepositoryLayout.NodeDll,
-                "--seeds", $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}",
+                "--seeds", SeedList,
                 .. Certificates.Arguments(Topology.Host(i), Topology.HostAddress(i)),
                 // As kube-flannel runs flanneld: the node masquerades what leaves the overlay, so the
                 // CNI bridge (ipMasq derived from subnet.env) does not touch pod-to-pod traffic.
@@ -367,10 +390,62 @@ internal sealed class FaultLab : IAsyncDisposable
         return text.ToString();
     }
 
+    /// <summary>The --seeds list of every process: the first seed, then the second when there is one.</summary>
+    public string SeedList => Options.Seeds == 2
+        ? $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort},akka.ssl.tcp://overlay@{Topology.Seed2Address}:{EndToEndConstants.SeedClusterPort}"
+        : $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}";
+
+    /// <summary>
+    /// systemd's Restart=always for the seeds: once a second, a seed the row wants running whose
+    /// process has exited is started again <see cref="SupervisorRestartDelay"/> after the exit was
+    /// seen (a process the row killed or stopped is not wanted until the row starts it itself).
+    /// </summary>
+    private async Task SuperviseSeedsAsync(CancellationToken stop)
+    {
+        var exitedSince = new Dictionary<string, double>();
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                foreach (var (name, process) in Processes.Where(p => p.Value.Info.Kind == ProcessKind.Seed))
+                {
+                    if (!process.Wanted || process.Current is not { HasExited: true })
+                    {
+                        exitedSince.Remove(name);
+                        continue;
+                    }
+
+                    double since = exitedSince.TryGetValue(name, out double t) ? t : exitedSince[name] = Now;
+                    if (Now - since >= SupervisorRestartDelay.TotalSeconds)
+                    {
+                        exitedSince.Remove(name);
+                        Mark(MarkKind.Note, $"supervisor restarts {name} (exited with {process.Current.ExitCode})");
+                        await StartProcessAsync(name, waitReady: false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Lab torn down.
+        }
+    }
+
+    /// <summary>RestartSec of packaging/systemd/overlay-seed.service.</summary>
+    public static readonly TimeSpan SupervisorRestartDelay = TimeSpan.FromSeconds(2);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         var failures = new List<Exception>();
+        await _supervisorStop.CancelAsync();
+        if (_supervisor is not null)
+        {
+            await _supervisor;
+        }
+
+        _supervisorStop.Dispose();
         foreach (var process in _processes.Values.Where(p => p.Current is not null))
         {
             // A stopped process cannot handle SIGTERM: continue it first (it is ours, by PID).
@@ -433,37 +508,51 @@ internal sealed class FaultLab : IAsyncDisposable
         }
     }
 
-    private void AddSeed()
+    /// <summary>Registers seed <paramref name="name"/> ("seed" at 192.0.2.10, "seed2" at 192.0.2.97)
+    /// on its own data directory; <paramref name="rogueDatabase"/> puts its registry on a SQLite file
+    /// of its own even in a PostgreSQL lab (a rogue registry member).</summary>
+    public LabProcess AddSeed(string name = "seed", bool rogueDatabase = false, bool intruder = false)
     {
-        Directory.CreateDirectory(Path.Combine(RunDirectory, "seed"));
+        bool second = name == "seed2";
+        string ns = second ? Topology.Seed2 : Topology.Seed;
+        string address = second ? Topology.Seed2Address : Topology.SeedAddress;
+        Directory.CreateDirectory(Path.Combine(RunDirectory, name));
         var arguments = new List<string>
         {
             RepositoryLayout.SeedDll,
-            "--cluster-ip", Topology.SeedAddress,
+            "--cluster-ip", address,
             "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
-            "--data-dir", Path.Combine(RunDirectory, "seed"),
+            "--data-dir", Path.Combine(RunDirectory, name),
             "--management-host", "127.0.0.1",
             "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
             "--lease-grace", Seconds(Options.LeaseGrace),
             "--lease-ttl", Seconds(Options.LeaseTtl),
         };
-        arguments.AddRange(Certificates.Arguments("seed", Topology.SeedAddress));
-        if (Postgres is not null)
+        arguments.AddRange(Certificates.Arguments(name, address));
+        if (Options.Seeds == 2 || second)
+        {
+            arguments.AddRange(["--seeds", Options.Seeds == 2 ? SeedList : $"akka.ssl.tcp://overlay@{Topology.SeedAddress}:{EndToEndConstants.SeedClusterPort}"]);
+        }
+
+        if (Postgres is not null && !rogueDatabase)
         {
             arguments.AddRange(["--db-provider", "postgres", "--db", Postgres.ConnectionString]);
         }
 
         if (Options.NetConf is not null)
         {
-            string path = Path.Combine(RunDirectory, "seed", "net-conf.json");
+            string path = Path.Combine(RunDirectory, name, "net-conf.json");
             File.WriteAllText(path, Options.NetConf);
             arguments.AddRange(["--net-config-path", path]);
         }
 
+        var process = new LabProcess(new ProcessInfo(name, ProcessKind.Seed, null, null, intruder), ns, arguments, Path.Combine(RunDirectory, name, "seed.log"));
         lock (_processes)
         {
-            _processes["seed"] = new LabProcess(new ProcessInfo("seed", ProcessKind.Seed, null, null), Topology.Seed, arguments, Path.Combine(RunDirectory, "seed", "seed.log"));
+            _processes[name] = process;
         }
+
+        return process;
     }
 
     /// <summary>Replaces or removes (<paramref name="value"/> null) one flag of the seed's

@@ -28,4 +28,15 @@ public sealed record LabOptions
 
     /// <summary>The subnet length of <see cref="NetConf"/> (24 for the default).</summary>
     public int SubnetLength { get; init; } = 24;
+
+    /// <summary>Seeds: 1 (seed at 192.0.2.10) or 2 (also seed2 at 192.0.2.97, joined after the first,
+    /// so the first is the oldest and hosts the registry). Both have the registry role and every
+    /// process lists both in --seeds; two seeds need <see cref="Postgres"/> on its own host, since
+    /// the registry singleton moves between them and both must see one journal.</summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>Restart a seed that exits while the row wants it running, 2 s later, as systemd's
+    /// Restart=always with RestartSec=2 (packaging/systemd/overlay-seed.service) does: a downed
+    /// seed exits on purpose so that its supervisor starts it again.</summary>
+    public bool SuperviseSeeds { get; init; }
 }

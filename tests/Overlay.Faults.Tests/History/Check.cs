@@ -41,6 +41,10 @@ public enum Check
     /// <summary>N: no lease ends after the fault starts.</summary>
     NoLeaseEnded,
 
+    /// <summary>O: at most one seed leaves (exits, downed or crashed) after the fault starts: two
+    /// seeds that lose each other must not both go.</summary>
+    AtMostOneSeedLeaves,
+
     /// <summary>D: a seed reports the configuration drift loudly.</summary>
     DriftReported,
 
