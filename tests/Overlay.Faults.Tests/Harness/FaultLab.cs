@@ -28,6 +28,7 @@ internal sealed class FaultLab : IAsyncDisposable
     private readonly List<ProcessEvent> _events = [];
     private readonly Dictionary<string, LabProcess> _processes = [];
     private bool _up;
+    private bool _seedDataMounted;
 
     /// <summary>Creates the lab's handles; nothing exists until <see cref="StartAsync"/>.</summary>
     public FaultLab(string row, LabOptions options)
@@ -136,6 +137,14 @@ internal sealed class FaultLab : IAsyncDisposable
         _ = RepositoryLayout.NodeDll;
         Directory.CreateDirectory(RunDirectory);
         _up = true;
+        if (Options.SeedDataTmpfsMiB is { } mib)
+        {
+            string data = Path.Combine(RunDirectory, "seed");
+            Directory.CreateDirectory(data);
+            (await CommandRunner.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={mib}m", $"{Topology.Prefix}-seed-data", data])).EnsureSuccess();
+            _seedDataMounted = true;
+        }
+
         await Topology.UpAsync(Options.Hosts);
         if (Options.PostgresOwnHost)
         {
@@ -351,6 +360,26 @@ internal sealed class FaultLab : IAsyncDisposable
     public async Task IpAsync(string ns, params string[] arguments) =>
         (await CommandRunner.RunAsync("ip", ["-n", ns, .. arguments])).EnsureSuccess();
 
+    /// <summary>The filler <see cref="FillSeedDataAsync"/> writes into the seed's data directory.</summary>
+    private string SeedDataFiller => Path.Combine(RunDirectory, "seed", "filler");
+
+    /// <summary>Fills the seed's data directory (a tmpfs of <see cref="LabOptions.SeedDataTmpfsMiB"/>)
+    /// with one file taking every free byte; returns the bytes taken. Undo with <see cref="FreeSeedData"/>.</summary>
+    public async Task<long> FillSeedDataAsync()
+    {
+        if (!_seedDataMounted)
+        {
+            throw new InvalidOperationException("the seed's data directory is not a tmpfs of the lab (LabOptions.SeedDataTmpfsMiB)");
+        }
+
+        long free = new DriveInfo(Path.Combine(RunDirectory, "seed")).AvailableFreeSpace;
+        (await CommandRunner.RunAsync("fallocate", ["-l", free.ToString(CultureInfo.InvariantCulture), SeedDataFiller])).EnsureSuccess();
+        return free;
+    }
+
+    /// <summary>Deletes the filler: the seed's data directory has space again.</summary>
+    public void FreeSeedData() => File.Delete(SeedDataFiller);
+
     /// <summary>Every process's log tail, for a failure message.</summary>
     public string Diagnostics()
     {
@@ -411,6 +440,15 @@ internal sealed class FaultLab : IAsyncDisposable
         if (_up)
         {
             await Topology.DownAsync();
+        }
+
+        if (_seedDataMounted)
+        {
+            var unmount = await CommandRunner.RunAsync("umount", [Path.Combine(RunDirectory, "seed")]);
+            if (!unmount.Succeeded)
+            {
+                failures.Add(new IOException($"unmounting the seed's data directory: {unmount}"));
+            }
         }
 
         // The history under artifacts/ keeps what a verdict needs; the logs are in the test output

@@ -28,4 +28,8 @@ public sealed record LabOptions
 
     /// <summary>The subnet length of <see cref="NetConf"/> (24 for the default).</summary>
     public int SubnetLength { get; init; } = 24;
+
+    /// <summary>Put the seed's data directory on a tmpfs of this many MiB (mounted by the lab before the
+    /// seed starts, unmounted at teardown), so a row can fill it (F17); null: an ordinary directory.</summary>
+    public int? SeedDataTmpfsMiB { get; init; }
 }
