@@ -383,6 +383,7 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
         var session = _session;
         if (session is null)
             return;
+        var faulted = session.Ended;
         // The device goes with the session: keep what it counted.
         if (ReadTun(session) is { } last)
             _endedTunStatistics += last;
@@ -393,14 +394,19 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
         // The pumps have ended (joined): fold their counters into one.
         Volatile.Write(ref _offloadCounters, [OffloadCounters.Sum(_offloadCounters)]);
         // The backstop route has no device: it would outlive the TUN (and keep the Network unreachable
-        // from this host after an orderly stop). A restart (Start) adds it again.
-        try
+        // from this host after an orderly stop). A session that failed (its device deleted, a pump
+        // error) keeps it: the node actor starts a new session shortly, and meanwhile the Network
+        // must not fall through to the default route. Start adds it again in any case.
+        if (!faulted)
         {
-            _linkConfigurator.Unconfigure(session.Network.Network);
-        }
-        catch (IOException e)
-        {
-            _logger.LogWarning("{Reason}", e.Message);
+            try
+            {
+                _linkConfigurator.Unconfigure(session.Network.Network);
+            }
+            catch (IOException e)
+            {
+                _logger.LogWarning("{Reason}", e.Message);
+            }
         }
         _logger.LogInformation("data path down: {Device} closed", session.Tun.Name);
     }

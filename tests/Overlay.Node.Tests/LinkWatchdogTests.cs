@@ -112,8 +112,11 @@ public sealed class LinkWatchdogTests : IDisposable
         Assert.Contains("overlay0 was deleted", fault.Message);
         Assert.Equal(new (string, long)[] { ("device_missing", 1L) }, _dataplane.LinkRepairs());
 
-        // What the node actor does on Faulted: Stop, then Start, which configures a new device.
+        // What the node actor does on Faulted: Stop, then Start, which configures a new device. The
+        // failed session's stop keeps the backstop route: no fall-through until the new session runs.
         _dataplane.Stop();
+        Assert.True(_link.BackstopInstalled);
+        Assert.Equal(0, _link.UnconfigureCalls);
         Start();
         Assert.True(Healthy());
         Assert.Equal(LinkDefects.None, _dataplane.CheckLink());

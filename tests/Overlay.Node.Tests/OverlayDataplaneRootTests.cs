@@ -111,6 +111,12 @@ public sealed class OverlayDataplaneRootTests : IDisposable
         Assert.Equal(new (string, long)[] { ("link_down", 1L), ("route_missing", 2L) },
             dataplane.LinkRepairs().Where(r => r.What != "device_missing").OrderBy(r => r.What, StringComparer.Ordinal).ToList());
 
+        // The failed session's stop keeps the backstop (the node actor restarts the data path);
+        // an orderly stop of a running one removes it.
+        host.Run(() => { dataplane.Stop(); return 0; });
+        Assert.Contains("unreachable 10.244.0.0/16", Exec($"-n {host.Name} route show 10.244.0.0/16").Output);
+        host.Run(() => { dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config()); return 0; });
+        Assert.Contains("dev ovl0", Exec($"-n {host.Name} route get 10.244.2.5").Output);
         host.Run(() => { dataplane.Stop(); return 0; });
         Assert.Equal("", Exec($"-n {host.Name} route show 10.244.0.0/16").Output.Trim());
     }
