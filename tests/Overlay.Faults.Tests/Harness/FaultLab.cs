@@ -77,8 +77,12 @@ internal sealed class FaultLab : IAsyncDisposable
         }
     }
 
+    /// <summary>The seed's --data-dir: beside its log, or, with <see cref="LabOptions.SeedDataTmpfsMiB"/>,
+    /// a tmpfs of its own (so that filling it leaves the log, the harness's, writable).</summary>
+    public string SeedDataDirectory => Options.SeedDataTmpfsMiB is null ? Path.Combine(RunDirectory, "seed") : Path.Combine(RunDirectory, "seed-data");
+
     /// <summary>The seed's SQLite file.</summary>
-    public string SeedDatabase => Path.Combine(RunDirectory, "seed", "overlay-registry.db");
+    public string SeedDatabase => Path.Combine(SeedDataDirectory, "overlay-registry.db");
 
     /// <summary>Host <paramref name="i"/>'s subnet.env.</summary>
     public string SubnetFile(int i) => Path.Combine(RunDirectory, $"h{i}", "subnet.env");
@@ -139,7 +143,7 @@ internal sealed class FaultLab : IAsyncDisposable
         _up = true;
         if (Options.SeedDataTmpfsMiB is { } mib)
         {
-            string data = Path.Combine(RunDirectory, "seed");
+            string data = SeedDataDirectory;
             Directory.CreateDirectory(data);
             (await CommandRunner.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={mib}m", $"{Topology.Prefix}-seed-data", data])).EnsureSuccess();
             _seedDataMounted = true;
@@ -361,7 +365,7 @@ internal sealed class FaultLab : IAsyncDisposable
         (await CommandRunner.RunAsync("ip", ["-n", ns, .. arguments])).EnsureSuccess();
 
     /// <summary>The filler <see cref="FillSeedDataAsync"/> writes into the seed's data directory.</summary>
-    private string SeedDataFiller => Path.Combine(RunDirectory, "seed", "filler");
+    private string SeedDataFiller => Path.Combine(SeedDataDirectory, "filler");
 
     /// <summary>Fills the seed's data directory (a tmpfs of <see cref="LabOptions.SeedDataTmpfsMiB"/>)
     /// with one file taking every free byte; returns the bytes taken. Undo with <see cref="FreeSeedData"/>.</summary>
@@ -372,7 +376,7 @@ internal sealed class FaultLab : IAsyncDisposable
             throw new InvalidOperationException("the seed's data directory is not a tmpfs of the lab (LabOptions.SeedDataTmpfsMiB)");
         }
 
-        long free = new DriveInfo(Path.Combine(RunDirectory, "seed")).AvailableFreeSpace;
+        long free = new DriveInfo(SeedDataDirectory).AvailableFreeSpace;
         (await CommandRunner.RunAsync("fallocate", ["-l", free.ToString(CultureInfo.InvariantCulture), SeedDataFiller])).EnsureSuccess();
         return free;
     }
@@ -444,7 +448,7 @@ internal sealed class FaultLab : IAsyncDisposable
 
         if (_seedDataMounted)
         {
-            var unmount = await CommandRunner.RunAsync("umount", [Path.Combine(RunDirectory, "seed")]);
+            var unmount = await CommandRunner.RunAsync("umount", [SeedDataDirectory]);
             if (!unmount.Succeeded)
             {
                 failures.Add(new IOException($"unmounting the seed's data directory: {unmount}"));
@@ -479,7 +483,7 @@ internal sealed class FaultLab : IAsyncDisposable
             RepositoryLayout.SeedDll,
             "--cluster-ip", Topology.SeedAddress,
             "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
-            "--data-dir", Path.Combine(RunDirectory, "seed"),
+            "--data-dir", SeedDataDirectory,
             "--management-host", "127.0.0.1",
             "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
             "--lease-grace", Seconds(Options.LeaseGrace),
