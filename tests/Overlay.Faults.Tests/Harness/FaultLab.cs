@@ -232,6 +232,26 @@ internal sealed class FaultLab : IAsyncDisposable
         }
     }
 
+    /// <summary>With <see cref="LabOptions.RestartSeeds"/>: starts again every seed that exited on its own
+    /// while the row wants it running (as systemd's Restart=always would; the caller's poll interval
+    /// stands in for RestartSec). The exit stays in the history (the recorder reports every OS process's exit).</summary>
+    public async Task RestartExitedSeedsAsync()
+    {
+        if (!Options.RestartSeeds)
+        {
+            return;
+        }
+
+        foreach (var (name, process) in Processes)
+        {
+            if (process.Info.Kind == ProcessKind.Seed && process.Wanted && process.Current is { HasExited: true })
+            {
+                Mark(MarkKind.Note, $"{name} exited on its own; started again (the unit's Restart=always)");
+                await StartProcessAsync(name, waitReady: false);
+            }
+        }
+    }
+
     /// <summary>Waits until <paramref name="name"/> answers /health/ready 200.</summary>
     public Task WaitReadyAsync(string name, TimeSpan timeout)
     {

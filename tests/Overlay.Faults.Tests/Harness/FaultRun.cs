@@ -162,6 +162,7 @@ internal sealed class FaultRun : IAsyncDisposable
         {
             // The interval between looks at the history; the loop ends at its deadline.
             await Task.Delay(TimeSpan.FromSeconds(2));
+            await Lab.RestartExitedSeedsAsync();
             if (clock.Elapsed < min)
             {
                 continue;

@@ -32,4 +32,9 @@ public sealed record LabOptions
     /// <summary>Put the seed's data directory on a tmpfs of this many MiB (mounted by the lab before the
     /// seed starts, unmounted at teardown), so a row can fill it (F17); null: an ordinary directory.</summary>
     public int? SeedDataTmpfsMiB { get; init; }
+
+    /// <summary>Act as the shipped systemd unit of overlay-seed (Restart=always, RestartSec=2) while the
+    /// row observes: a seed that exited on its own while the row wants it running is started again on
+    /// its data. Off by default: most rows judge the processes as they behave alone.</summary>
+    public bool RestartSeeds { get; init; }
 }

@@ -45,8 +45,8 @@ public sealed class LabFaultRows(ITestOutputHelper output)
     public Task F3_the_registry_host_stopped_for_20_seconds_while_a_node_joins() => FaultRun.RunAsync(
         output,
         "F3",
-        "SIGSTOP of the only seed for 20 s while a third node starts, then SIGCONT",
-        new LabOptions { Hosts = 3 },
+        "SIGSTOP of the only seed for 20 s while a third node starts, then SIGCONT (the seed's unit restarts it if it exits)",
+        new LabOptions { Hosts = 3, RestartSeeds = true },
         new RowExpectations { Checks = RowChecks.ControlPlane },
         BothWays,
         async run =>
