@@ -108,6 +108,11 @@ public sealed class NodeActor : UntypedActor, IWithTimers
             case LeaseRequestRejected rejected:
                 _log.Warning("Lease request rejected: {0}; retrying in {1}", rejected.Reason, _timings.RetryInterval);
                 Context.System.EventStream.Publish(new NodeLeaseProblem(rejected.Reason));
+                // Re-acquiring the subnet the running data path serves, and refused (out of subnets):
+                // the lease may have ended while this node was away and gone to another host. Learn
+                // the view to find out (ServedSubnetTaken).
+                if (_lease is null && _dataplane.ServedSubnet is not null)
+                    EnsureSubscriber();
                 break;
             case LeaseRefused { Kind: LeaseRefusal.NotHolder } refused when !_acquiring && _lease is not null
                                                                           && refused.Subnet == _lease.Subnet:
@@ -157,6 +162,11 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                 var incremental = changed.Delta is not null && _viewReceived && _inherited is null;
                 _view = changed.View;
                 _viewReceived = true;
+                if (ServedSubnetTaken())
+                    break;
+                // Without a lease (a view learnt while the registry refuses) routes wait for the lease.
+                if (_lease is null)
+                    break;
                 CheckOwnLease();
                 if (!incremental)
                     ReconcilePeers();
@@ -223,10 +233,34 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         Context.System.EventStream.Publish(new NodeLeaseProblem(null));
         StartDataplaneIfLeased();
         ScheduleRenewal();
+        EnsureSubscriber();
+        ReconcilePeers();
+    }
+
+    private void EnsureSubscriber()
+    {
         if (_subscriber.IsNobody())
             _subscriber = Context.ActorOf(LeaseSubscriberActor.Props(_registry, Self, _timings.ResyncInterval,
                 _timings.RetryInterval), "leases");
-        ReconcilePeers();
+    }
+
+    /// <summary>
+    /// True (and <see cref="DataPathSubnetTaken"/> published, the actor <see cref="Conflicted"/>) when
+    /// this node holds no lease while its data path serves a subnet the view shows leased to another
+    /// node: the F4 case, a node frozen beyond the grace whose subnet went to a newcomer. flanneld
+    /// exits when its lease is gone; serving on would put two hosts on one subnet.
+    /// </summary>
+    private bool ServedSubnetTaken()
+    {
+        if (_lease is not null || _dataplane.ServedSubnet is not { } served
+            || !_view.Leases.TryGetValue(served, out var holder) || holder.NodeName == _identity.NodeName)
+            return false;
+        _log.Error("The running data path serves {0}, but the registry has leased {0} to {1} ({2}) and refuses this node a lease: " +
+                   "pods on this host have addresses in {0}; not serving them beside {1}", served, holder.NodeName, holder.PublicIp);
+        Timers.CancelAll();
+        Become(Conflicted);
+        Context.System.EventStream.Publish(new DataPathSubnetTaken(served, holder.NodeName, holder.PublicIp.ToString()));
+        return true;
     }
 
     /// <summary>After <see cref="DataPathSubnetConflict"/>: the data path is left as it is and nothing

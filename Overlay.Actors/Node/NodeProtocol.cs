@@ -32,6 +32,16 @@ public sealed record PeerStatus(Lease Lease, PeerCounters Counters);
 /// </summary>
 public sealed record DataPathSubnetConflict(Ipv4Subnet Served, Ipv4Subnet Granted);
 
+/// <summary>
+/// Published on the event stream (local only) when this node holds no lease, its running data path
+/// serves <paramref name="Served"/>, and the registry's view shows <paramref name="Served"/> leased
+/// to another node (<paramref name="Holder"/> at <paramref name="HolderPublicIp"/>): the lease ended
+/// while this node was away (frozen, or cut off beyond the grace) and the subnet went to another
+/// host. Serving it on would put two hosts on one subnet. The node actor leaves the data path as it
+/// is and asks for nothing more; overlay-node exits non-zero, as on <see cref="DataPathSubnetConflict"/>.
+/// </summary>
+public sealed record DataPathSubnetTaken(Ipv4Subnet Served, string Holder, string HolderPublicIp);
+
 /// <summary>Published on the node's event stream (local only) by the node actor: why it has no
 /// lease (the registry's refusal or rejection in words), or null once it holds one. The node's
 /// readiness check reports it.</summary>

@@ -38,6 +38,9 @@ public static class MetricNames
     /// <summary>Node: 1 while the data path runs (TUN open, pumps running).</summary>
     public const string DataplaneUp = "overlay_dataplane_up";
 
+    /// <summary>Node: defects of the data path's link the watchdog repaired (label what).</summary>
+    public const string DataplaneRepairs = "overlay_dataplane_repairs";
+
     /// <summary>Node: TSO super-packets the offload path read from the TUN and split.</summary>
     public const string OffloadSuperPackets = "overlay_offload_super_packets";
 

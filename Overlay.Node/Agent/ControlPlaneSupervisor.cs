@@ -129,7 +129,7 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
             var shutdown = CoordinatedShutdown.Get(system);
             var node = await host.Services.GetRequiredService<IRequiredActor<NodeActor>>()
                 .ResolveAsync(ControlPlaneConstants.AgentStartTimeout, stoppingToken);
-            system.ActorOf(ControlPlaneWatcher.Props(_registryLostAfter, OnConflict, _clock), "control-plane-watcher");
+            system.ActorOf(ControlPlaneWatcher.Props(_registryLostAfter, OnConflict, _clock, OnTaken), "control-plane-watcher");
             var cluster = Akka.Cluster.Cluster.Get(system);
             var sinceJoin = _clock.GetUtcNow();
             Publish(ControlPlaneState.Down($"control plane joining (incarnation {number}, since {sinceJoin:u})"), number, false, sinceJoin);
@@ -189,6 +189,14 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
         _lifetime.StopApplication();
     }
 
+    private void OnTaken(DataPathSubnetTaken taken)
+    {
+        if (Interlocked.CompareExchange(ref _exitCode, ControlPlaneConstants.SubnetConflictExitCode, 0) != 0)
+            return;
+        LogSubnetTaken(_logger, taken.Served.ToString(), taken.Holder, taken.HolderPublicIp, ControlPlaneConstants.SubnetConflictExitCode);
+        _lifetime.StopApplication();
+    }
+
     private void Publish(ControlPlaneState state, int incarnation, bool up, DateTimeOffset since) =>
         Volatile.Write(ref _snapshot, new Snapshot(state, incarnation, up, since));
 
@@ -227,6 +235,10 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
     [LoggerMessage(EventId = 52, Level = LogLevel.Critical,
         Message = "the registry granted subnet {Granted} but the running data path serves {Served}: pods on this host have addresses in {Served}; refusing to move them silently, exiting with code {ExitCode} (the service manager restarts overlay-node, which then serves the new lease)")]
     private static partial void LogSubnetConflict(ILogger logger, string served, string granted, int exitCode);
+
+    [LoggerMessage(EventId = 57, Level = LogLevel.Critical,
+        Message = "the registry has leased subnet {Served}, which the running data path serves, to {Holder} ({HolderPublicIp}) while this node was away, and has no lease for this node: pods on this host have addresses in {Served}; not serving them beside {Holder}, exiting with code {ExitCode}")]
+    private static partial void LogSubnetTaken(ILogger logger, string served, string holder, string holderPublicIp, int exitCode);
 
     [LoggerMessage(EventId = 53, Level = LogLevel.Warning, Message = "stopping a control plane incarnation failed: {Reason}")]
     private static partial void LogStopFailed(ILogger logger, string reason);

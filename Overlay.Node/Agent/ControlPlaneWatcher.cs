@@ -11,28 +11,32 @@ namespace Overlay.Node.Agent;
 /// shutdown with <see cref="RegistryLostReason"/>) when this member has been Up for
 /// <see cref="RegistryAbsence.Limit"/> in a cluster without a registry member, so that the
 /// supervisor starts a fresh one that joins through --seeds (a restarted seed forms a new cluster
-/// the old members never hear of). It also hands a <see cref="DataPathSubnetConflict"/> from the
-/// event stream to the supervisor. The data path is not touched by either.
+/// the old members never hear of). It also hands a <see cref="DataPathSubnetConflict"/> or a
+/// <see cref="DataPathSubnetTaken"/> from the event stream to the supervisor. The data path is not touched by either.
 /// </summary>
 public sealed class ControlPlaneWatcher : UntypedActor, IWithTimers
 {
     private readonly RegistryAbsence _absence;
     private readonly Action<DataPathSubnetConflict> _onConflict;
+    private readonly Action<DataPathSubnetTaken>? _onTaken;
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _ending;
 
     /// <summary>Creates the watcher; use <see cref="Props"/>.</summary>
-    public ControlPlaneWatcher(TimeSpan registryLostAfter, Action<DataPathSubnetConflict> onConflict, TimeProvider clock)
+    public ControlPlaneWatcher(TimeSpan registryLostAfter, Action<DataPathSubnetConflict> onConflict, TimeProvider clock,
+        Action<DataPathSubnetTaken>? onTaken = null)
     {
         _absence = new RegistryAbsence(registryLostAfter);
         _onConflict = onConflict;
+        _onTaken = onTaken;
         _clock = clock;
     }
 
-    /// <summary>Props; <paramref name="onConflict"/> runs on the actor's thread and must not block.</summary>
-    public static Props Props(TimeSpan registryLostAfter, Action<DataPathSubnetConflict> onConflict, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new ControlPlaneWatcher(registryLostAfter, onConflict, clock ?? TimeProvider.System));
+    /// <summary>Props; <paramref name="onConflict"/> and <paramref name="onTaken"/> run on the actor's thread and must not block.</summary>
+    public static Props Props(TimeSpan registryLostAfter, Action<DataPathSubnetConflict> onConflict, TimeProvider? clock = null,
+        Action<DataPathSubnetTaken>? onTaken = null) =>
+        Akka.Actor.Props.Create(() => new ControlPlaneWatcher(registryLostAfter, onConflict, clock ?? TimeProvider.System, onTaken));
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -41,6 +45,7 @@ public sealed class ControlPlaneWatcher : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(DataPathSubnetConflict));
+        Context.System.EventStream.Subscribe(Self, typeof(DataPathSubnetTaken));
         Timers.StartPeriodicTimer(nameof(Check), Check.Instance, ControlPlaneConstants.RegistryCheckInterval);
     }
 
@@ -66,6 +71,9 @@ public sealed class ControlPlaneWatcher : UntypedActor, IWithTimers
                 break;
             case DataPathSubnetConflict conflict:
                 _onConflict(conflict);
+                break;
+            case DataPathSubnetTaken taken:
+                _onTaken?.Invoke(taken);
                 break;
             case Check:
                 break;

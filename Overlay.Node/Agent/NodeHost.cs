@@ -48,6 +48,7 @@ public static partial class NodeHost
             PumpScheduling = settings.PumpScheduling,
             IpMasq = settings.IpMasq,
         }, sp.GetRequiredService<ILogger<OverlayDataplane>>()));
+        builder.Services.AddHostedService(sp => new LinkWatchdog(sp.GetRequiredService<OverlayDataplane>(), DataplaneConstants.LinkCheckInterval));
         builder.Services.AddSingleton<NodeReadiness>(); // one instance: it remembers a complete view was held
         builder.Services.AddSingleton<LeaseProblemBoard>();
         builder.Services.AddHealthChecks().AddCheck<NodeReadiness>("overlay.node.dataplane", tags: [HealthEndpoints.ReadyTag]);

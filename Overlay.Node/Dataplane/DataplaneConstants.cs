@@ -183,4 +183,14 @@ public static class DataplaneConstants
     /// <summary>Upper bound of --tun-queues: a pair of pump threads per queue, so more than the cores of
     /// any node we expect would only add threads (the kernel allows 256 queues).</summary>
     public const int MaxTunQueues = 16;
+
+    /// <summary>How often the link watchdog reads overlay0's state and routes (two ioctls and one
+    /// read of /proc/net/route). Polling, not netlink: the check costs microseconds, it also catches
+    /// a change that happened while no listener ran (a netlink listener must resync after every
+    /// overflow anyway), and 1 s keeps a repair well inside the 10 s the fault matrix allows.</summary>
+    public static readonly TimeSpan LinkCheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Metric (priority) of the unreachable backstop route for the Network: the largest an
+    /// rtentry can carry (a short, minus the kernel's +1), so any real route to the Network wins.</summary>
+    public const short BackstopRouteMetric = 32766;
 }

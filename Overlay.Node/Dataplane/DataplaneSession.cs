@@ -91,6 +91,17 @@ internal sealed class DataplaneSession
         CloseAll();
     }
 
+    /// <summary>Ends the session as a failing pump would, for a failure found outside the pumps (the
+    /// device was deleted under them): closes everything and reports <paramref name="failure"/> once.
+    /// Does nothing when the session has already ended.</summary>
+    public void Fail(Exception failure)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+            return;
+        CloseAll();
+        _onFault(failure);
+    }
+
     private void CloseAll()
     {
         foreach (var tun in _tuns)

@@ -20,7 +20,7 @@ namespace Overlay.Node.Dataplane;
 /// kept and routed once it runs. Thread-safety: the control calls serialize on a lock and may come
 /// from any thread; the pumps never take it. <see cref="Faulted"/> is raised on a pump thread.
 /// </summary>
-public sealed class OverlayDataplane : IDataplane, IDisposable
+public sealed partial class OverlayDataplane : IDataplane, IDisposable
 {
     private readonly DataplaneOptions _options;
     private readonly TunDeviceFactory _tunFactory;
@@ -39,6 +39,10 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
     // The TUN counters of every ended session (each session's device is new and counts from 0), so
     // TunStatistics only grows across restarts. Written under _gate.
     private LinkStatistics _endedTunStatistics;
+    // Repairs by defect (overlay_dataplane_repairs_total); written under _gate.
+    private readonly Dictionary<LinkDefects, long> _repairs = [];
+    // The last failed check or repair, so a kernel that keeps refusing is logged once, not every second.
+    private string? _lastLinkFailure;
 
     /// <summary>
     /// Creates a stopped data path. <paramref name="tunFactory"/> opens the TUN,
@@ -289,6 +293,70 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
         }
     }
 
+    /// <summary>
+    /// The watchdog's check (<see cref="LinkWatchdog"/> calls it every
+    /// <see cref="DataplaneConstants.LinkCheckInterval"/>): reads the running session's link and, when
+    /// something the data path configured is gone (the link set down, its address or the Network route
+    /// deleted, the backstop route deleted), configures it again, counts one repair per defect and logs
+    /// one warning (event 54). A deleted device cannot be repaired in place: the session ends as if a
+    /// pump had failed (<see cref="Faulted"/>, event 56), and the node actor starts a new one. A check or
+    /// repair the kernel refuses is logged once (event 55) until it succeeds. Returns what was found;
+    /// <see cref="LinkDefects.None"/> when stopped. Safe from any thread.
+    /// </summary>
+    public LinkDefects CheckLink()
+    {
+        DataplaneSession? lost = null;
+        LinkDefects defects;
+        lock (_gate)
+        {
+            if (_session is not { Ended: false } session)
+                return LinkDefects.None;
+            var device = session.Tun.Name;
+            var address = session.Subnet.Network;
+            var route = session.Network.Network;
+            try
+            {
+                defects = LinkDiagnosis.Diagnose(_linkConfigurator.Inspect(device, route), address);
+                if (defects == LinkDefects.None)
+                {
+                    _lastLinkFailure = null;
+                    return defects;
+                }
+                foreach (var defect in LinkDiagnosis.Each(defects))
+                    _repairs[defect] = _repairs.GetValueOrDefault(defect) + 1;
+                if (defects.HasFlag(LinkDefects.DeviceMissing))
+                {
+                    LogDeviceMissing(_logger, device);
+                    lost = session;
+                }
+                else
+                {
+                    _linkConfigurator.Configure(device, address, session.Tun.Mtu, route);
+                    LogLinkRepaired(_logger, device, LinkDiagnosis.Describe(defects), Ipv4.Format(address), route);
+                }
+                _lastLinkFailure = null;
+            }
+            catch (IOException e)
+            {
+                if (_lastLinkFailure != e.Message)
+                    LogLinkRepairFailed(_logger, device, e.Message);
+                _lastLinkFailure = e.Message;
+                return LinkDefects.None;
+            }
+        }
+        // Outside the lock: the fault handler tells the node actor, which calls Stop and Start.
+        lost?.Fail(new IOException($"{lost.Tun.Name} was deleted under the data path"));
+        return defects;
+    }
+
+    /// <summary>Repairs the watchdog made since this object was made, by defect label (every defect
+    /// found counts once per check that found it). A snapshot; safe from any thread.</summary>
+    public IReadOnlyList<(string What, long Count)> LinkRepairs()
+    {
+        lock (_gate)
+            return _repairs.OrderBy(r => r.Key).Select(r => (LinkDiagnosis.Label(r.Key), r.Value)).ToList();
+    }
+
     /// <inheritdoc />
     public void Stop()
     {
@@ -333,6 +401,7 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
         var session = _session;
         if (session is null)
             return;
+        var faulted = session.Ended;
         // The device goes with the session: keep what it counted.
         if (ReadTun(session) is { } last)
             _endedTunStatistics += last;
@@ -342,8 +411,33 @@ public sealed class OverlayDataplane : IDataplane, IDisposable
             _logger.LogWarning("a pump thread of {Device} did not end within {Timeout} ms", session.Tun.Name, DataplaneConstants.PumpJoinTimeoutMs);
         // The pumps have ended (joined): fold their counters into one.
         Volatile.Write(ref _offloadCounters, [OffloadCounters.Sum(_offloadCounters)]);
+        // The backstop route has no device: it would outlive the TUN (and keep the Network unreachable
+        // from this host after an orderly stop). A session that failed (its device deleted, a pump
+        // error) keeps it: the node actor starts a new session shortly, and meanwhile the Network
+        // must not fall through to the default route. Start adds it again in any case.
+        if (!faulted)
+        {
+            try
+            {
+                _linkConfigurator.Unconfigure(session.Network.Network);
+            }
+            catch (IOException e)
+            {
+                _logger.LogWarning("{Reason}", e.Message);
+            }
+        }
         _logger.LogInformation("data path down: {Device} closed", session.Tun.Name);
     }
+
+    [LoggerMessage(EventId = 54, Level = LogLevel.Warning,
+        Message = "data path link repaired: {Device} had {Defects}; restored up, {Address}/32 and route {Network} (overlay_dataplane_repairs_total)")]
+    private static partial void LogLinkRepaired(ILogger logger, string device, string defects, string address, Ipv4Subnet network);
+
+    [LoggerMessage(EventId = 55, Level = LogLevel.Error, Message = "data path link check or repair of {Device} failed: {Error}")]
+    private static partial void LogLinkRepairFailed(ILogger logger, string device, string error);
+
+    [LoggerMessage(EventId = 56, Level = LogLevel.Warning, Message = "data path link {Device} was deleted; restarting the data path to create it again")]
+    private static partial void LogDeviceMissing(ILogger logger, string device);
 
     private void OnFault(Exception failure)
     {

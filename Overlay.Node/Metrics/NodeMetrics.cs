@@ -62,6 +62,8 @@ public sealed class NodeMetrics : IMetricsRefresher
             "Packets written into the TUN that the kernel dropped (the kernel's rx_dropped of the TUN, every session).");
         meter.CreateObservableGauge(MetricNames.DataplaneUp, () => _dataplane.IsRunning ? 1 : 0,
             description: "1 while the data path runs (TUN open, pumps running).");
+        meter.CreateObservableCounter(MetricNames.DataplaneRepairs, Repairs,
+            description: "Defects of the data path's link the watchdog found and repaired, by what: link_down, address_missing, route_missing, backstop_missing, device_missing (the data path restarted).");
         meter.CreateObservableGauge(MetricNames.LeaseExpiry, LeaseExpiry, MetricNames.UnitSeconds,
             "Unix time at which this node's lease expires unless renewed; absent without a lease.");
         meter.CreateObservableCounter(MetricNames.LeaseResyncs, () => Subscriber(s => s.Resyncs),
@@ -109,6 +111,12 @@ public sealed class NodeMetrics : IMetricsRefresher
     {
         if (_dataplane.TunStatistics() is { } statistics)
             yield return new Measurement<long>(read(statistics));
+    }
+
+    private IEnumerable<Measurement<long>> Repairs()
+    {
+        foreach (var (what, count) in _dataplane.LinkRepairs())
+            yield return new Measurement<long>(count, new KeyValuePair<string, object?>("what", what));
     }
 
     private IEnumerable<Measurement<long>> TunWrites()

@@ -365,10 +365,13 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
     /// <summary>
     /// True when a failed write cost only that packet and the device is fine: the kernel refuses a
     /// single packet with EINVAL (not IPv4/IPv6, or a bad vnet header) and drops under memory
-    /// pressure (EAGAIN, ENOBUFS, ENOMEM); after Dispose every error is the closing device's.
+    /// pressure (EAGAIN, ENOBUFS, ENOMEM), and refuses every write with EIO while the link is
+    /// administratively down (ip link set overlay0 down): the link watchdog brings it up again within
+    /// a second, so the session goes on instead of restarting. After Dispose every error is the
+    /// closing device's. (A deleted device answers EBADFD, which ends the session.)
     /// </summary>
     private bool LosesOnlyThisPacket(int errno) =>
-        errno == LibC.EINVAL || errno == LibC.EAGAIN || errno == LibC.ENOBUFS || errno == LibC.ENOMEM || _disposed;
+        errno == LibC.EINVAL || errno == LibC.EAGAIN || errno == LibC.ENOBUFS || errno == LibC.ENOMEM || errno == LibC.EIO || _disposed;
 
     /// <summary>Wakes a blocked reader and closes the device once no call is using it; idempotent.</summary>
     public unsafe void Dispose()

@@ -52,6 +52,15 @@ internal static class TunInterop
     /// <summary>Route flag: the route is usable.</summary>
     public const ushort RTF_UP = 0x0001;
 
+    /// <summary>Route flag: reject (an "unreachable" route; packets get ENETUNREACH / ICMP net unreachable).</summary>
+    public const ushort RTF_REJECT = 0x0200;
+
+    /// <summary>Read an interface's IPv4 address (linux/sockios.h).</summary>
+    public const int SIOCGIFADDR = 0x8915;
+
+    /// <summary>Delete a route (linux/sockios.h); Tmds.LibC 0.5.0 has only SIOCADDRT.</summary>
+    public const int SIOCDELRT = 0x890C;
+
     /// <summary>Maximum interface name length including the terminating NUL.</summary>
     public const int IFNAMSIZ = 16;
 

@@ -107,9 +107,12 @@ public class LinuxTunDeviceRootTests
             Assert.Equal(0, tun.Read(buffer, out _));
             Assert.False(tun.Write(Ipv4("10.244.5.5", "10.244.1.0")));
 
-            // Closing the device removed it and its route.
+            // Closing the device removed it and its route; the unreachable backstop (no device) stays
+            // until Unconfigure, which the data path calls on an orderly stop.
             Assert.False(NetworkNamespace.TryIp($"-n {ns.Name} link show {Device}", out _, out var error));
             Assert.Contains("does not exist", error);
+            Assert.Equal("unreachable 10.244.0.0/16", NetworkNamespace.Ip($"-n {ns.Name} route show 10.244.0.0/16").Split(" scope")[0].Trim());
+            ns.Run(() => { new LinkConfigurator().Unconfigure(S("10.244.0.0/16")); return 0; });
             Assert.DoesNotContain("10.244.0.0/16", NetworkNamespace.Ip($"-n {ns.Name} route show"));
         }
         finally

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Overlay.Actors.Node;
 using Overlay.Node.Dataplane;
+using Overlay.Testing;
 using static Overlay.Node.Tests.TestNetwork;
 
 namespace Overlay.Node.Tests;
@@ -68,10 +69,56 @@ public sealed class OverlayDataplaneRootTests : IDisposable
         Assert.Equal(0, b.Drops.Total - b.Drops[DropReason.NotIpv4] - b.Drops[DropReason.NoRoute]);
 
         var stopped = Stopwatch.StartNew();
-        a.Stop();
-        b.Stop();
+        // Stopped inside their namespaces: Stop also removes the backstop route, which lives there.
+        hostA.Run(() => { a.Stop(); return 0; });
+        hostB.Run(() => { b.Stop(); return 0; });
         Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(2), $"Stop took {stopped.Elapsed}");
         Assert.False(NetworkNamespace.TryIp($"-n {hostA.Name} link show ovl0", out _, out _));
+    }
+
+    [RootFact]
+    public void The_link_check_repairs_what_ip_breaks_and_the_backstop_keeps_the_network_off_the_default_route()
+    {
+        using var host = new NetworkNamespace();
+        using var peer = new NetworkNamespace();
+        NetworkNamespace.ConnectHosts(host, peer);
+        Assert.True(NetworkNamespace.TryIp($"-n {host.Name} route add default via 192.0.2.2", out _, out var routeError), routeError);
+        using var dataplane = OverlayDataplane.CreateLinux(Options("192.0.2.1", "a"));
+        host.Run(() => { dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config()); return 0; });
+        Assert.Equal(LinkDefects.None, host.Run(dataplane.CheckLink));
+        Assert.Contains("unreachable 10.244.0.0/16", Exec($"-n {host.Name} route show 10.244.0.0/16").Output);
+
+        Exec($"-n {host.Name} link set ovl0 down");
+        Assert.Equal(LinkDefects.LinkDown | LinkDefects.RouteMissing, host.Run(dataplane.CheckLink));
+        Assert.Contains("dev ovl0", Exec($"-n {host.Name} route get 10.244.2.5").Output);
+
+        Assert.True(Exec($"-n {host.Name} route del 10.244.0.0/16").Ok);
+        // Deleted, not yet repaired: unreachable, not out of the default route's eth0.
+        var meanwhile = Exec($"-n {host.Name} route get 10.244.2.5");
+        // (An unreachable route answers EHOSTUNREACH: "No route to host".)
+        Assert.False(meanwhile.Ok, meanwhile.Output);
+        Assert.Contains("No route to host", meanwhile.Output);
+        Assert.Equal(LinkDefects.RouteMissing, host.Run(dataplane.CheckLink));
+        Assert.Contains("dev ovl0", Exec($"-n {host.Name} route get 10.244.2.5").Output);
+
+        // A deleted device: the pumps usually see it first (their reads fail); otherwise the check
+        // ends the session. Either way Faulted is raised once, and the node actor starts a new one.
+        var faults = 0;
+        dataplane.Faulted += _ => Interlocked.Increment(ref faults);
+        Exec($"-n {host.Name} link del ovl0");
+        Poll.Until(() => host.Run(dataplane.CheckLink) is var _ && !dataplane.IsRunning, TimeSpan.FromSeconds(5), "the data path to end with its device");
+        Assert.Equal(1, Volatile.Read(ref faults));
+        Assert.Equal(new (string, long)[] { ("link_down", 1L), ("route_missing", 2L) },
+            dataplane.LinkRepairs().Where(r => r.What != "device_missing").OrderBy(r => r.What, StringComparer.Ordinal).ToList());
+
+        // The failed session's stop keeps the backstop (the node actor restarts the data path);
+        // an orderly stop of a running one removes it.
+        host.Run(() => { dataplane.Stop(); return 0; });
+        Assert.Contains("unreachable 10.244.0.0/16", Exec($"-n {host.Name} route show 10.244.0.0/16").Output);
+        host.Run(() => { dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config()); return 0; });
+        Assert.Contains("dev ovl0", Exec($"-n {host.Name} route get 10.244.2.5").Output);
+        host.Run(() => { dataplane.Stop(); return 0; });
+        Assert.Equal("", Exec($"-n {host.Name} route show 10.244.0.0/16").Output.Trim());
     }
 
     private DataplaneOptions Options(string address, string name) => new()

@@ -409,6 +409,45 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.True(_dataplane.Peers.ContainsKey(peer));
     }
 
+    [Fact]
+    public void A_served_subnet_leased_to_another_node_while_this_one_was_away_is_reported_and_not_served_on_silently()
+    {
+        // F4: frozen beyond the grace, the node's lease ended and its subnet went to a newcomer; the
+        // pool has nothing else, so the registry rejects the re-acquire. The view tells the rest.
+        _dataplane.Preload(LeaseOf(Mine, "me", "192.0.2.5", 2));
+        var taken = CreateTestProbe();
+        Sys.EventStream.Subscribe(taken.Ref, typeof(DataPathSubnetTaken));
+
+        StartNode();
+        _registry.ExpectMsg<AcquireLease>();
+        _registry.Reply(new LeaseRequestRejected("out of subnets in 10.244.0.0/16"));
+        AnswerSnapshot(9, LeaseOf(Mine, "h3", "192.0.2.13", 9));
+
+        var message = taken.ExpectMsg<DataPathSubnetTaken>();
+        Assert.Equal(Mine, message.Served);
+        Assert.Equal("h3", message.Holder);
+        Assert.Equal("192.0.2.13", message.HolderPublicIp);
+        Assert.Equal(Mine, _dataplane.ServedSubnet);
+        Assert.DoesNotContain("stop", _dataplane.Calls);
+    }
+
+    [Fact]
+    public void A_rejected_re_acquire_whose_subnet_nobody_else_holds_keeps_serving_and_retrying()
+    {
+        _dataplane.Preload(LeaseOf(Mine, "me", "192.0.2.5", 2));
+        var taken = CreateTestProbe();
+        Sys.EventStream.Subscribe(taken.Ref, typeof(DataPathSubnetTaken));
+
+        StartNode();
+        _registry.ExpectMsg<AcquireLease>();
+        _registry.Reply(new LeaseRequestRejected("registry journal unavailable: disk full"));
+        AnswerSnapshot(9, LeaseOf(Ipv4Subnet.Parse("10.244.6.0/24"), "a", "192.0.2.6", 9));
+
+        taken.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        _registry.FishForMessage(m => m is AcquireLease { RequestedSubnet: { } s } && s == Mine, TimeSpan.FromSeconds(5));
+        Assert.Equal(Mine, _dataplane.ServedSubnet);
+    }
+
     // ---- renewal retry and refusals --------------------------------------------------
 
     [Fact]

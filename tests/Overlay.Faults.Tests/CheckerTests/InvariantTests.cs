@@ -53,6 +53,21 @@ public sealed class InvariantTests
         Holds(Check.I1NoDuplicateSubnet, Healthy().EditHost("h2", 12, 14, h => h with { NodeRunning = false, SubnetEnv = "10.244.1.1/24" }));
 
     [Fact]
+    public void I1_ignores_a_host_whose_node_the_row_has_stopped_while_another_takes_its_subnet() =>
+        // F4: h2 SIGSTOPped (running, not wanted) from 10 s to 30 s; from 20 s a newcomer on h1's
+        // side of the pool uses h2's subnet. h2 is continued at 30 s and has left the subnet by then.
+        Holds(Check.I1NoDuplicateSubnet, Healthy()
+            .EditProcess("h2", 10, 29, p => p with { Wanted = false })
+            .EditHost("h1", 20, 29, h => h with { Overlay0 = "10.244.2.0/32" })
+            .EditHost("h2", 30, 40, h => h with { NodeRunning = false }));
+
+    [Fact]
+    public void I1_counts_a_stopped_host_again_once_the_row_continues_it() =>
+        Violated(Check.I1NoDuplicateSubnet, Healthy()
+            .EditProcess("h2", 10, 29, p => p with { Wanted = false })
+            .EditHost("h1", 20, 40, h => h with { Overlay0 = "10.244.2.0/32" }), "t=30.0s", "h1 and h2", Subnet2, "11 ticks");
+
+    [Fact]
     public void I2_holds_for_a_member_removed_after_the_grace_of_a_dead_holder()
     {
         // h2 dies at 10 s; the seed stops listing it; its lease ends at 25 s, 15 s after (grace 10 s).

@@ -30,6 +30,7 @@ internal sealed class FaultLab : IAsyncDisposable
     private readonly CancellationTokenSource _supervisorStop = new();
     private Task? _supervisor;
     private bool _up;
+    private bool _seedDataMounted;
 
     /// <summary>Creates the lab's handles; nothing exists until <see cref="StartAsync"/>.</summary>
     public FaultLab(string row, LabOptions options)
@@ -78,8 +79,12 @@ internal sealed class FaultLab : IAsyncDisposable
         }
     }
 
+    /// <summary>The seed's --data-dir: beside its log, or, with <see cref="LabOptions.SeedDataTmpfsMiB"/>,
+    /// a tmpfs of its own (so that filling it leaves the log, the harness's, writable).</summary>
+    public string SeedDataDirectory => Options.SeedDataTmpfsMiB is null ? Path.Combine(RunDirectory, "seed") : Path.Combine(RunDirectory, "seed-data");
+
     /// <summary>The seed's SQLite file.</summary>
-    public string SeedDatabase => Path.Combine(RunDirectory, "seed", "overlay-registry.db");
+    public string SeedDatabase => Path.Combine(SeedDataDirectory, "overlay-registry.db");
 
     /// <summary>Host <paramref name="i"/>'s subnet.env.</summary>
     public string SubnetFile(int i) => Path.Combine(RunDirectory, $"h{i}", "subnet.env");
@@ -138,6 +143,14 @@ internal sealed class FaultLab : IAsyncDisposable
         _ = RepositoryLayout.NodeDll;
         Directory.CreateDirectory(RunDirectory);
         _up = true;
+        if (Options.SeedDataTmpfsMiB is { } mib)
+        {
+            string data = SeedDataDirectory;
+            Directory.CreateDirectory(data);
+            (await CommandRunner.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={mib}m", $"{Topology.Prefix}-seed-data", data])).EnsureSuccess();
+            _seedDataMounted = true;
+        }
+
         await Topology.UpAsync(Options.Hosts);
         if (Options.PostgresOwnHost)
         {
@@ -374,6 +387,26 @@ internal sealed class FaultLab : IAsyncDisposable
     public async Task IpAsync(string ns, params string[] arguments) =>
         (await CommandRunner.RunAsync("ip", ["-n", ns, .. arguments])).EnsureSuccess();
 
+    /// <summary>The filler <see cref="FillSeedDataAsync"/> writes into the seed's data directory.</summary>
+    private string SeedDataFiller => Path.Combine(SeedDataDirectory, "filler");
+
+    /// <summary>Fills the seed's data directory (a tmpfs of <see cref="LabOptions.SeedDataTmpfsMiB"/>)
+    /// with one file taking every free byte; returns the bytes taken. Undo with <see cref="FreeSeedData"/>.</summary>
+    public async Task<long> FillSeedDataAsync()
+    {
+        if (!_seedDataMounted)
+        {
+            throw new InvalidOperationException("the seed's data directory is not a tmpfs of the lab (LabOptions.SeedDataTmpfsMiB)");
+        }
+
+        long free = new DriveInfo(SeedDataDirectory).AvailableFreeSpace;
+        (await CommandRunner.RunAsync("fallocate", ["-l", free.ToString(CultureInfo.InvariantCulture), SeedDataFiller])).EnsureSuccess();
+        return free;
+    }
+
+    /// <summary>Deletes the filler: the seed's data directory has space again.</summary>
+    public void FreeSeedData() => File.Delete(SeedDataFiller);
+
     /// <summary>Every process's log tail, for a failure message.</summary>
     public string Diagnostics()
     {
@@ -488,6 +521,15 @@ internal sealed class FaultLab : IAsyncDisposable
             await Topology.DownAsync();
         }
 
+        if (_seedDataMounted)
+        {
+            var unmount = await CommandRunner.RunAsync("umount", [SeedDataDirectory]);
+            if (!unmount.Succeeded)
+            {
+                failures.Add(new IOException($"unmounting the seed's data directory: {unmount}"));
+            }
+        }
+
         // The history under artifacts/ keeps what a verdict needs; the logs are in the test output
         // of a failed row. OVERLAY_FAULTS_KEEP=1 keeps the run directory for a closer look.
         if (Environment.GetEnvironmentVariable("OVERLAY_FAULTS_KEEP") != "1" && Directory.Exists(RunDirectory))
@@ -522,7 +564,7 @@ internal sealed class FaultLab : IAsyncDisposable
             RepositoryLayout.SeedDll,
             "--cluster-ip", address,
             "--cluster-port", EndToEndConstants.SeedClusterPort.ToString(CultureInfo.InvariantCulture),
-            "--data-dir", Path.Combine(RunDirectory, name),
+            "--data-dir", name == "seed" ? SeedDataDirectory : Path.Combine(RunDirectory, name),
             "--management-host", "127.0.0.1",
             "--management-port", EndToEndConstants.ManagementPort.ToString(CultureInfo.InvariantCulture),
             "--lease-grace", Seconds(Options.LeaseGrace),

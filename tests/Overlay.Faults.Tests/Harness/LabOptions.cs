@@ -39,4 +39,8 @@ public sealed record LabOptions
     /// Restart=always with RestartSec=2 (packaging/systemd/overlay-seed.service) does: a downed
     /// seed exits on purpose so that its supervisor starts it again.</summary>
     public bool SuperviseSeeds { get; init; }
+
+    /// <summary>Put the seed's data directory on a tmpfs of this many MiB (mounted by the lab before the
+    /// seed starts, unmounted at teardown), so a row can fill it (F17); null: an ordinary directory.</summary>
+    public int? SeedDataTmpfsMiB { get; init; }
 }

@@ -1,3 +1,4 @@
+using Overlay.EndToEnd.Tests.Infrastructure;
 using Overlay.Faults.Tests.Harness;
 using Overlay.Faults.Tests.History;
 
@@ -44,8 +45,8 @@ public sealed class LabFaultRows(ITestOutputHelper output)
     public Task F3_the_registry_host_stopped_for_20_seconds_while_a_node_joins() => FaultRun.RunAsync(
         output,
         "F3",
-        "SIGSTOP of the only seed for 20 s while a third node starts, then SIGCONT",
-        new LabOptions { Hosts = 3 },
+        "SIGSTOP of the only seed for 20 s while a third node starts, then SIGCONT (the seed's unit restarts it if it exits)",
+        new LabOptions { Hosts = 3, SuperviseSeeds = true },
         new RowExpectations { Checks = RowChecks.ControlPlane },
         BothWays,
         async run =>
@@ -112,7 +113,7 @@ public sealed class LabFaultRows(ITestOutputHelper output)
         async run =>
         {
             string ns = run.Lab.Topology.Host(2);
-            string seed = Overlay.EndToEnd.Tests.Infrastructure.Topology.SeedAddress;
+            string seed = Topology.SeedAddress;
             run.FaultStart($"h2 INPUT DROP from {seed}");
             await run.Lab.IptablesAsync(ns, "-I", "INPUT", "-s", seed, "-j", "DROP");
             await FaultRun.HoldAsync(TimeSpan.FromSeconds(30));
@@ -146,69 +147,88 @@ public sealed class LabFaultRows(ITestOutputHelper output)
             run.Healed("flapping stopped");
         });
 
-    [FaultRow("F23")]
-    [Trait("Fault", "F23")]
-    public Task F23_overlay0_deleted_under_the_node() => FaultRun.RunAsync(
+    [FaultRow("F17", Tools = ["fallocate", "mount", "umount"])]
+    [Trait("Fault", "F17")]
+    public Task F17_the_seeds_sqlite_disk_full_then_freed() => FaultRun.RunAsync(
         output,
-        "F23",
-        "ip link del overlay0 in h2",
-        new LabOptions(),
-        new RowExpectations
-        {
-            Checks = [.. RowChecks.Always, Check.TunRestored, Check.I5Traffic, Check.I7NoSilentSwitch],
-            Plane = FaultPlane.DataPlane,
-            TunWindow = 5,
-            TrafficResumeWindow = 10,
-        },
+        "F17",
+        "the seed's SQLite data directory (16 MiB tmpfs) full for 30 s while h3 joins and nodes renew (TTL 60 s), then freed",
+        new LabOptions { Hosts = 3, SeedDataTmpfsMiB = 16, LeaseTtl = TimeSpan.FromSeconds(60) },
+        new RowExpectations { Checks = [.. RowChecks.ControlPlane, Check.WritesResume, Check.UnreadyDuringFault] },
         BothWays,
         async run =>
         {
-            run.FaultStart("overlay0 deleted in h2");
-            await run.Lab.IpAsync(run.Lab.Topology.Host(2), "link", "del", "overlay0");
-            run.Healed("(nothing to heal: the node must repair it)");
+            run.Lab.AddNode(3);
+            run.FaultStart("seed data directory filled; h3 starts");
+            long taken = await run.Lab.FillSeedDataAsync();
+            run.Note($"filler took {taken} bytes");
+            await run.Lab.StartProcessAsync("h3", waitReady: false);
+
+            // The visible failure, seen from the node that asks: h3's acquire is refused with the
+            // journal's error, so h3 reports not ready and says why. Polled (bounded by the fault's 30 s).
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            (int Status, string Body)? refusal = null;
+            await Poll.UntilAsync("h3 reports its acquire refused by the full journal", TimeSpan.FromSeconds(30), async () =>
+            {
+                refusal = await run.Lab.Processes["h3"].Http.GetAsync("/health/ready");
+                return refusal is { Status: not 200 } r && r.Body.Contains("journal unavailable", StringComparison.Ordinal)
+                    ? null : $"answer {refusal?.Status} {refusal?.Body}";
+            });
+            run.Note($"h3 /health/ready while full: {refusal?.Status} {refusal?.Body}");
+            await FaultRun.HoldAsync(TimeSpan.FromSeconds(Math.Max(0, 30 - clock.Elapsed.TotalSeconds)));
+            run.Lab.FreeSeedData();
+            run.Healed("filler deleted");
         },
-        observeMin: TimeSpan.FromSeconds(12));
+        observeMin: TimeSpan.FromSeconds(15));
+
+    [FaultRow("F23")]
+    [Trait("Fault", "F23")]
+    public Task F23_overlay0_deleted_under_the_node() =>
+        LinkFaultAsync("F23", "ip link del overlay0 in h2", "overlay0 deleted in h2", ["link", "del", "overlay0"], tunWindow: 5);
 
     [FaultRow("F24")]
     [Trait("Fault", "F24")]
-    public Task F24_the_network_route_deleted() => FaultRun.RunAsync(
-        output,
-        "F24",
-        "ip route del 10.244.0.0/16 (via overlay0) in h2",
-        new LabOptions(),
-        new RowExpectations
-        {
-            Checks = [.. RowChecks.Always, Check.I5Traffic, Check.I7NoSilentSwitch],
-            Plane = FaultPlane.DataPlane,
-            TrafficResumeWindow = 10,
-        },
-        BothWays,
-        async run =>
-        {
-            run.FaultStart("route 10.244.0.0/16 deleted in h2");
-            await run.Lab.IpAsync(run.Lab.Topology.Host(2), "route", "del", "10.244.0.0/16");
-            run.Healed("(nothing to heal: the node must repair it)");
-        },
-        observeMin: TimeSpan.FromSeconds(12));
+    public Task F24_the_network_route_deleted() =>
+        LinkFaultAsync("F24", "ip route del 10.244.0.0/16 (via overlay0) in h2", "route 10.244.0.0/16 deleted in h2", ["route", "del", "10.244.0.0/16"]);
 
     [FaultRow("F24b")]
     [Trait("Fault", "F24b")]
-    public Task F24b_overlay0_set_down() => FaultRun.RunAsync(
+    public Task F24b_overlay0_set_down() =>
+        LinkFaultAsync("F24b", "ip link set overlay0 down in h2", "overlay0 set down in h2", ["link", "set", "overlay0", "down"]);
+
+    /// <summary>
+    /// F23, F24, F24b: one ip(8) command breaks h2's link under its running node, and nothing heals
+    /// it but the node's watchdog. h2 gets a default route into the lab (via the seed's address, whose
+    /// namespace does not forward) first, so that right after the break <c>ip route get</c> shows where
+    /// h2 would send pod 1's traffic: anywhere but out of eth0 (the backstop makes it unreachable) is
+    /// "no fall-through to the default route".
+    /// </summary>
+    private Task LinkFaultAsync(string row, string fault, string mark, string[] command, int? tunWindow = null) => FaultRun.RunAsync(
         output,
-        "F24b",
-        "ip link set overlay0 down in h2",
+        row,
+        fault,
         new LabOptions(),
         new RowExpectations
         {
-            Checks = [.. RowChecks.Always, Check.I5Traffic, Check.I7NoSilentSwitch],
+            Checks = tunWindow is null
+                ? [.. RowChecks.Always, Check.I5Traffic, Check.I7NoSilentSwitch]
+                : [.. RowChecks.Always, Check.TunRestored, Check.I5Traffic, Check.I7NoSilentSwitch],
             Plane = FaultPlane.DataPlane,
+            TunWindow = tunWindow ?? 5,
             TrafficResumeWindow = 10,
         },
         BothWays,
         async run =>
         {
-            run.FaultStart("overlay0 set down in h2");
-            await run.Lab.IpAsync(run.Lab.Topology.Host(2), "link", "set", "overlay0", "down");
+            string ns = run.Lab.Topology.Host(2);
+            string pod1 = SubnetEnv.Read(run.Lab.SubnetFile(1)).Gateway.ToString();
+            await run.Lab.IpAsync(ns, "route", "add", "default", "via", Topology.SeedAddress);
+            run.FaultStart(mark);
+            await run.Lab.IpAsync(ns, command);
+            var lookup = await CommandRunner.RunAsync("ip", ["-n", ns, "route", "get", pod1]);
+            run.Note($"right after: ip route get {pod1} -> {lookup.Output.Trim()}");
+            Assert.False(lookup.Output.Contains("dev eth0", StringComparison.Ordinal),
+                $"{row}: h2 sent traffic for the overlay to its default route: {lookup.Output.Trim()}");
             run.Healed("(nothing to heal: the node must repair it)");
         },
         observeMin: TimeSpan.FromSeconds(12));
@@ -231,7 +251,7 @@ public sealed class LabFaultRows(ITestOutputHelper output)
         async run =>
         {
             string ns = run.Lab.Topology.Seed;
-            string db = Overlay.EndToEnd.Tests.Infrastructure.Topology.DbAddress;
+            string db = Topology.DbAddress;
             run.FaultStart($"seed cut from {db}");
             await run.Lab.PartitionAsync(ns, db, reject);
             await FaultRun.HoldAsync(TimeSpan.FromSeconds(30));

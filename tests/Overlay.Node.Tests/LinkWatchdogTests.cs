@@ -1,0 +1,168 @@
+using System.Net;
+using Overlay.Node.Dataplane;
+using Overlay.Node.Tun;
+using Overlay.Testing;
+using static Overlay.Node.Tests.TestNetwork;
+
+namespace Overlay.Node.Tests;
+
+/// <summary>The data-path watchdog (faults F23, F24, F24b) over the in-memory link table: what it
+/// finds, what it repairs, what it counts, and that a deleted device restarts the session.</summary>
+public sealed class LinkWatchdogTests : IDisposable
+{
+    private const string Device = "overlay0";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly uint Address = S("10.244.1.0/24").Network;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"overlay-wd-{Guid.NewGuid():N}");
+    private readonly FakeLinkConfigurator _link = new();
+    private readonly OverlayDataplane _dataplane;
+
+    public LinkWatchdogTests()
+    {
+        var network = new ChannelUdpNetwork();
+        _dataplane = new OverlayDataplane(
+            new DataplaneOptions { BindAddress = IPAddress.Parse("192.0.2.1"), SubnetFilePath = Path.Combine(_dir, "subnet.env"), UnderlayMtu = 1500 },
+            (name, mtu, _) => new ChannelTunDevice(name, mtu),
+            local => network.Bind(local),
+            _link);
+    }
+
+    public void Dispose()
+    {
+        _dataplane.Dispose();
+        if (Directory.Exists(_dir))
+            Directory.Delete(_dir, recursive: true);
+    }
+
+    private void Start() => _dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config());
+
+    private bool Healthy() =>
+        LinkDiagnosis.Diagnose(_link.Inspect(Device, S("10.244.0.0/16")), Address) == LinkDefects.None;
+
+    [Theory]
+    [InlineData(true, true, true, true, true, LinkDefects.None)]
+    [InlineData(true, false, true, false, true, LinkDefects.LinkDown | LinkDefects.RouteMissing)]
+    [InlineData(true, true, true, false, true, LinkDefects.RouteMissing)]
+    [InlineData(true, true, false, true, true, LinkDefects.AddressMissing)]
+    [InlineData(true, true, true, true, false, LinkDefects.BackstopMissing)]
+    [InlineData(false, false, false, false, true, LinkDefects.DeviceMissing)]
+    [InlineData(false, false, false, false, false, LinkDefects.DeviceMissing | LinkDefects.BackstopMissing)]
+    public void Diagnose_names_every_part_of_the_configured_link_that_is_gone(bool exists, bool up, bool address, bool route, bool backstop, LinkDefects expected)
+    {
+        var state = new LinkState(exists, up, address ? Address : null, route, backstop);
+        Assert.Equal(expected, LinkDiagnosis.Diagnose(state, Address));
+    }
+
+    [Fact]
+    public void Another_address_on_the_device_is_a_missing_address()
+    {
+        Assert.Equal(LinkDefects.AddressMissing, LinkDiagnosis.Diagnose(LinkState.Configured(Address + 7), Address));
+    }
+
+    [Fact]
+    public void A_healthy_link_is_left_alone_and_a_stopped_data_path_is_not_checked()
+    {
+        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+        Start();
+        Assert.Equal(1, _link.ConfigureCalls);
+        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+        Assert.Equal(1, _link.ConfigureCalls);
+        Assert.Empty(_dataplane.LinkRepairs());
+    }
+
+    [Fact]
+    public void A_link_set_down_is_brought_up_with_its_route_and_counted_once_per_defect()
+    {
+        Start();
+        _link.SetDown(Device);
+
+        Assert.Equal(LinkDefects.LinkDown | LinkDefects.RouteMissing, _dataplane.CheckLink());
+        Assert.True(Healthy());
+        Assert.True(_dataplane.IsRunning);
+        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+        Assert.Equal(new (string, long)[] { ("link_down", 1L), ("route_missing", 1L) }, _dataplane.LinkRepairs());
+    }
+
+    [Fact]
+    public void A_deleted_network_route_is_added_again_and_the_pumps_keep_running()
+    {
+        Start();
+        _link.DeleteRoute(Device);
+        _link.DeleteBackstop();
+
+        Assert.Equal(LinkDefects.RouteMissing | LinkDefects.BackstopMissing, _dataplane.CheckLink());
+        Assert.True(Healthy());
+        Assert.True(_dataplane.IsRunning);
+        _link.DeleteRoute(Device);
+        _dataplane.CheckLink();
+        Assert.Equal(new (string, long)[] { ("route_missing", 2L), ("backstop_missing", 1L) }, _dataplane.LinkRepairs());
+    }
+
+    [Fact]
+    public void A_deleted_device_ends_the_session_through_Faulted_so_the_node_starts_a_new_one()
+    {
+        Start();
+        Exception? fault = null;
+        _dataplane.Faulted += e => fault = e;
+        _link.DeleteDevice(Device);
+
+        Assert.Equal(LinkDefects.DeviceMissing, _dataplane.CheckLink());
+        Assert.False(_dataplane.IsRunning);
+        Assert.NotNull(fault);
+        Assert.Contains("overlay0 was deleted", fault.Message);
+        Assert.Equal(new (string, long)[] { ("device_missing", 1L) }, _dataplane.LinkRepairs());
+
+        // What the node actor does on Faulted: Stop, then Start, which configures a new device. The
+        // failed session's stop keeps the backstop route: no fall-through until the new session runs.
+        _dataplane.Stop();
+        Assert.True(_link.BackstopInstalled);
+        Assert.Equal(0, _link.UnconfigureCalls);
+        Start();
+        Assert.True(Healthy());
+        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+    }
+
+    [Fact]
+    public void A_refused_repair_does_not_throw_and_is_retried_at_the_next_check()
+    {
+        Start();
+        _link.SetDown(Device);
+        _link.FailConfigure = new IOException("failed to bring up overlay0: EPERM");
+
+        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+        Assert.False(Healthy());
+
+        _link.FailConfigure = null;
+        Assert.Equal(LinkDefects.LinkDown | LinkDefects.RouteMissing, _dataplane.CheckLink());
+        Assert.True(Healthy());
+    }
+
+    [Fact]
+    public void An_orderly_stop_removes_the_backstop_route_which_has_no_device_to_take_it_along()
+    {
+        Start();
+        Assert.True(_link.BackstopInstalled);
+        _dataplane.Stop();
+        Assert.False(_link.BackstopInstalled);
+        Assert.Equal(1, _link.UnconfigureCalls);
+    }
+
+    [Fact]
+    public async Task The_watchdog_repairs_a_link_set_down_without_being_asked()
+    {
+        Start();
+        using var watchdog = new LinkWatchdog(_dataplane, TimeSpan.FromMilliseconds(50));
+        await watchdog.StartAsync(CancellationToken.None);
+        try
+        {
+            _link.SetDown(Device);
+            await Poll.UntilTrueAsync(Healthy, Wait, "the watchdog to bring overlay0 up again");
+            Assert.Contains(("link_down", 1L), _dataplane.LinkRepairs());
+        }
+        finally
+        {
+            await watchdog.StopAsync(CancellationToken.None);
+        }
+    }
+}
