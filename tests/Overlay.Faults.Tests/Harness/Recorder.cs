@@ -1,7 +1,8 @@
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.Json;
-using Overlay.EndToEnd.Tests.Management;
+using Overlay.Hosting.Management;
+using Overlay.Node.Management;
 using Overlay.Faults.Tests.History;
 
 namespace Overlay.Faults.Tests.Harness;
@@ -137,26 +138,23 @@ internal sealed class Recorder : IAsyncDisposable
         var leases = node ? Task.FromResult<(int, string)?>(null) : process.Http.GetAsync("/leases");
         await Task.WhenAll(ready, members, lease, routes, leases);
 
-        var clusterMembers = Parse<ClusterMembers>(await members);
+        var clusterMembers = Parse<ClusterMembersResponse>(await members);
         return sample with
         {
             Ready = (await ready)?.Status is { } status ? status == 200 : null,
             SelfAddress = clusterMembers?.SelfNode,
             Members = clusterMembers is null ? null : MembersOf(clusterMembers),
-            LeaseSubnet = Parse<LeaseInfo>(await lease)?.Subnet,
-            Routes = Parse<NodeRoutes>(await routes)?.Peers.Select(p => new RouteView(p.Subnet, p.Endpoint)).ToList(),
-            Leases = Parse<LeaseList>(await leases) is { } list
+            LeaseSubnet = Parse<LeaseJson>(await lease)?.Subnet,
+            Routes = Parse<RoutesJson>(await routes)?.Peers.Select(p => new RouteView(p.Subnet, p.Endpoint)).ToList(),
+            Leases = Parse<LeasesJson>(await leases) is { } list
                 ? new LeaseTable(list.Version, list.Leases.Select(l => new LeaseRow(l.Subnet, l.NodeName, l.PublicIp, l.Version)).ToList())
                 : null,
         };
     }
 
-    private static List<MemberView> MembersOf(ClusterMembers members)
+    private static List<MemberView> MembersOf(ClusterMembersResponse members)
     {
-        var unreachable = members.Unreachable
-            .Select(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("node", out var n) ? n.GetString() : e.ValueKind == JsonValueKind.String ? e.GetString() : null)
-            .Where(a => a is not null)
-            .ToHashSet();
+        var unreachable = members.Unreachable.Select(u => u.Node).ToHashSet();
         return members.Members.Select(m => new MemberView(m.Node, m.Status, !unreachable.Contains(m.Node))).ToList();
     }
 
@@ -170,7 +168,7 @@ internal sealed class Recorder : IAsyncDisposable
 
         try
         {
-            return JsonSerializer.Deserialize<T>(ok.Body);
+            return JsonSerializer.Deserialize<T>(ok.Body, Overlay.Hosting.Management.Client.ManagementClient.JsonOptions);
         }
         catch (JsonException)
         {

@@ -48,7 +48,7 @@ public sealed class TwoSeedFaultRows(ITestOutputHelper output)
             await Poll.UntilAsync("the first grant to a new node", TimeSpan.FromSeconds(60), async () =>
             {
                 var answer = await run.Lab.Processes["seed"].Http.GetAsync("/leases");
-                var leases = answer is { Status: 200 } ok ? JsonSerializer.Deserialize<LeaseList>(ok.Body) : null;
+                var leases = answer is { Status: 200 } ok ? JsonSerializer.Deserialize<Overlay.Hosting.Management.LeasesJson>(ok.Body, Overlay.Hosting.Management.Client.ManagementClient.JsonOptions) : null;
                 return leases is not null && leases.Leases.Count > run.Lab.Options.Nodes ? null : $"{leases?.Leases.Count ?? 0} leases";
             }, TimeSpan.FromMilliseconds(100));
             await run.Lab.KillAsync("seed");
