@@ -23,4 +23,14 @@ public static class SeedConstants
     /// 15 s after start plus a service manager's restart delay covers that with margin.
     /// </summary>
     public static readonly TimeSpan RejoinDelayAfterCrash = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Akka's seed-node-timeout for a seed its cluster downed (instead of the 5 s default): how long it
+    /// keeps asking the members it remembers (InitJoin every second) before it forms a new cluster of its
+    /// own. A seed downed in a partition is restarted by its supervisor while the partition may still
+    /// last; with 5 s it formed an island some 40 s after the cut, which nothing merges back, and whose
+    /// registry would share a PostgreSQL journal with the real one. Five minutes outlasts the partitions
+    /// operators ride out; a seed downed when the whole cluster went away forms a new one that much later.
+    /// </summary>
+    public static readonly TimeSpan SeedNodeTimeoutAfterDowned = TimeSpan.FromMinutes(5);
 }

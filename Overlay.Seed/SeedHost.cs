@@ -38,6 +38,9 @@ public static partial class SeedHost
         var delayJoin = settings.JoinDelay > TimeSpan.Zero;
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) => akka
             .WithOverlayCluster(delayJoin ? settings.Cluster with { Seeds = [] } : settings.Cluster)
+            .AddHocon(settings.SeedNodeTimeout is { } timeout
+                ? $"akka.cluster.seed-node-timeout = {(long)timeout.TotalMilliseconds}ms"
+                : "", HoconAddMode.Prepend)
             .AddStartup((system, _) =>
             {
                 if (delayJoin)
@@ -59,6 +62,8 @@ public static partial class SeedHost
         app.MapOverlayMetrics();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Overlay.Seed");
         LogStarting(logger, settings.Describe().ToLogLine());
+        if (settings.SeedNodeTimeout is { } waitForCluster)
+            LogWaitingForCluster(logger, waitForCluster.TotalSeconds);
         ClusterSecurityLog.WarnIfInsecure(logger, settings.Cluster);
         await app.StartAsync(cancellation);
         await app.WaitForShutdownAsync(cancellation);
@@ -74,6 +79,10 @@ public static partial class SeedHost
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "This seed remembers cluster members and did not " +
         "leave gracefully: joining in {Seconds}s, once they have removed its previous incarnation; seeds {Seeds}")]
     private static partial void LogJoinDelayed(ILogger logger, double seconds, string seeds);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "This seed was downed by its cluster, which most " +
+        "likely lives on (perhaps behind a partition): it asks the members it remembers for up to {Seconds}s before it forms a cluster of its own")]
+    private static partial void LogWaitingForCluster(ILogger logger, double seconds);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "overlay-seed starting: {Settings}")]
     private static partial void LogStarting(ILogger logger, string settings);

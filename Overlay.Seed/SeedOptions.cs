@@ -60,7 +60,7 @@ public sealed class SeedOptions
         };
         return new SeedSettings(cluster, network, configPath ?? "(embedded default)", storage, management, registry,
             LoggingOptions.Bind(flags), dataDir, remembered.Addresses, SeedJoinPlan.JoinDelayFor(self, remembered),
-            flags.Read(SeedFlags.NetConfigApply));
+            flags.Read(SeedFlags.NetConfigApply), SeedJoinPlan.SeedNodeTimeoutFor(self, remembered));
     }
 
     /// <summary>The members this seed last saw, from <paramref name="dataDir"/> (created when missing).</summary>

@@ -22,7 +22,8 @@ public sealed record SeedSettings(
     IReadOnlyList<string> RememberedMembers,
     TimeSpan JoinDelay,
 
-    bool NetConfigApply = false)
+    bool NetConfigApply = false,
+    TimeSpan? SeedNodeTimeout = null)
 {
     /// <summary>The file where this seed records the members it sees (see KnownMembersFile).</summary>
     public string KnownMembersPath => Membership.KnownMembersFile.PathIn(DataDir);
@@ -40,6 +41,7 @@ public sealed record SeedSettings(
         .Add(SeedFlags.DataDir, DataDir)
         .Add("remembered-members", RememberedMembers.Count)
         .Add("join-delay", JoinDelay)
+        .Add("seed-node-timeout", SeedNodeTimeout?.ToString() ?? "default")
         .Add("network", Network.Network)
         .Add("subnet-len", Network.SubnetLen)
         .Add("subnet-range", $"{Network.SubnetMin}..{Network.SubnetMax}")

@@ -10,7 +10,8 @@ namespace Overlay.Seed.Membership;
 /// <see cref="SeedConstants.MaxKnownMembers"/>), rewritten when that list changes. It stops
 /// recording once this seed leaves, is downed or shuts down (Akka then reports every member as
 /// removed), so the file keeps the cluster as it was while this seed was part of it; a graceful
-/// leave is marked in the file (see <see cref="SeedJoinPlan"/>).
+/// leave, or being downed, is marked in the file (see <see cref="SeedJoinPlan"/>); a later write (this
+/// seed a member again) clears the mark.
 /// A write failure is logged and retried at the next change; it never stops the seed.
 /// </summary>
 public sealed class MembershipRecorder : UntypedActor
@@ -18,14 +19,14 @@ public sealed class MembershipRecorder : UntypedActor
     private readonly string _path;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<Address, Member> _members = new();
-    private IReadOnlyList<string> _written = [];
+    private KnownMembersFile.Contents _written;
     private bool _frozen;
 
     /// <summary>Creates the recorder; use <see cref="Props"/>.</summary>
     public MembershipRecorder(string path)
     {
         _path = path;
-        _written = KnownMembersFile.Read(path);
+        _written = KnownMembersFile.ReadContents(path);
     }
 
     /// <summary>Props for a recorder writing <paramref name="path"/>.</summary>
@@ -58,7 +59,14 @@ public sealed class MembershipRecorder : UntypedActor
                     Record(leftGracefully: true);
                     _frozen = true;
                 }
-                else if (e.Member.Status is MemberStatus.Down or MemberStatus.Removed)
+                else if (e.Member.Status is MemberStatus.Down)
+                {
+                    // Downed (by the others, or by this seed's own side of a partition): the next start
+                    // waits longer for this cluster before it forms a new one.
+                    Record(downed: true);
+                    _frozen = true;
+                }
+                else if (e.Member.Status is MemberStatus.Removed)
                 {
                     _frozen = true;
                 }
@@ -74,7 +82,7 @@ public sealed class MembershipRecorder : UntypedActor
         }
     }
 
-    private void Record(bool leftGracefully = false)
+    private void Record(bool leftGracefully = false, bool downed = false)
     {
         var addresses = _members.Values
             .OrderByDescending(m => m.HasRole(Hosting.Cluster.ClusterRoles.Registry))
@@ -82,12 +90,13 @@ public sealed class MembershipRecorder : UntypedActor
             .Take(SeedConstants.MaxKnownMembers)
             .Select(m => m.Address.ToString())
             .ToList();
-        if (addresses.SequenceEqual(_written) && !leftGracefully)
+        var contents = new KnownMembersFile.Contents(addresses, leftGracefully, downed);
+        if (addresses.SequenceEqual(_written.Addresses) && leftGracefully == _written.LeftGracefully && downed == _written.Downed)
             return;
         try
         {
-            KnownMembersFile.Write(_path, addresses, leftGracefully);
-            _written = addresses;
+            KnownMembersFile.Write(_path, addresses, leftGracefully, downed);
+            _written = contents;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -43,6 +43,11 @@ public static class SeedJoinPlan
         return seeds;
     }
 
+    /// <summary>Akka's seed-node-timeout for this start: <see cref="SeedConstants.SeedNodeTimeoutAfterDowned"/>
+    /// when the cluster this seed remembers downed it (it most likely lives on), else null (Akka's 5 s).</summary>
+    public static TimeSpan? SeedNodeTimeoutFor(string self, KnownMembersFile.Contents remembered) =>
+        remembered.Downed && remembered.Addresses.Any(a => a != self) ? SeedConstants.SeedNodeTimeoutAfterDowned : null;
+
     /// <summary>How long to wait before joining: <see cref="SeedConstants.RejoinDelayAfterCrash"/> when
     /// the seed remembers members and did not record a graceful leave, else nothing.</summary>
     public static TimeSpan JoinDelayFor(string self, KnownMembersFile.Contents remembered) =>

@@ -121,6 +121,16 @@ public sealed class SeedJoinPlanTests
     }
 
     [Fact]
+    public void A_seed_its_cluster_downed_waits_minutes_for_that_cluster_before_it_forms_one_and_any_other_start_keeps_akkas_timeout()
+    {
+        Assert.Equal(SeedConstants.SeedNodeTimeoutAfterDowned,
+            SeedJoinPlan.SeedNodeTimeoutFor(Self, new KnownMembersFile.Contents([Other, Node], false, Downed: true)));
+        Assert.Null(SeedJoinPlan.SeedNodeTimeoutFor(Self, new KnownMembersFile.Contents([Other, Node], false)));
+        Assert.Null(SeedJoinPlan.SeedNodeTimeoutFor(Self, new KnownMembersFile.Contents([Self], false, Downed: true)));
+        Assert.Null(SeedJoinPlan.SeedNodeTimeoutFor(Self, new KnownMembersFile.Contents([], false)));
+    }
+
+    [Fact]
     public void Remembered_members_are_capped()
     {
         var many = Enumerable.Range(1, 100).Select(i => $"akka.tcp://overlay@10.0.1.{i}:4053").ToList();
@@ -140,6 +150,13 @@ public sealed class SeedJoinPlanTests
         KnownMembersFile.Write(path, [Other], leftGracefully: true);
         Assert.True(KnownMembersFile.ReadContents(path).LeftGracefully);
         Assert.Equal([Other], KnownMembersFile.Read(path));
+        Assert.False(KnownMembersFile.ReadContents(path).Downed);
+        KnownMembersFile.Write(path, [Other, Node], downed: true);
+        Assert.True(KnownMembersFile.ReadContents(path).Downed);
+        Assert.False(KnownMembersFile.ReadContents(path).LeftGracefully);
+        Assert.Equal([Other, Node], KnownMembersFile.Read(path));
+        KnownMembersFile.Write(path, [Other, Node]);
+        Assert.False(KnownMembersFile.ReadContents(path).Downed);
         Assert.False(File.Exists(path + ".tmp"));
     }
 }

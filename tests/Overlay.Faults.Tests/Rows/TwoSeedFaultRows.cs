@@ -105,10 +105,19 @@ public sealed class TwoSeedFaultRows(ITestOutputHelper output)
 
     [FaultRow("F8", Tools = ["runuser", "psql"])]
     [Trait("Fault", "F8")]
-    public Task F8_the_oldest_seed_partitioned_alone_for_30_seconds() => FaultRun.RunAsync(
+    public Task F8_the_oldest_seed_partitioned_alone_for_30_seconds() => PartitionOldestSeedAsync("F8", TimeSpan.FromSeconds(30));
+
+    /// <summary>F8 with a cut longer than the downed seed's restart and join delay (about 40 s): the seed,
+    /// downed by its own side and restarted by its supervisor while the cut lasts, finds nobody, and must
+    /// keep asking instead of forming an island (SeedConstants.SeedNodeTimeoutAfterDowned).</summary>
+    [FaultRow("F8b", Tools = ["runuser", "psql"])]
+    [Trait("Fault", "F8b")]
+    public Task F8b_the_oldest_seed_partitioned_alone_for_90_seconds() => PartitionOldestSeedAsync("F8b", TimeSpan.FromSeconds(90));
+
+    private Task PartitionOldestSeedAsync(string row, TimeSpan cut) => FaultRun.RunAsync(
         output,
-        "F8",
-        "clean partition {seed} / {seed2, h1, h2} for 30 s (the database reachable from both), then healed and watched 90 s",
+        row,
+        $"clean partition {{seed}} / {{seed2, h1, h2}} for {cut.TotalSeconds:0} s (the database reachable from both), then healed and watched 90 s",
         TwoSeeds,
         new RowExpectations { Checks = RowChecks.ControlPlane },
         BothWays,
@@ -122,7 +131,7 @@ public sealed class TwoSeedFaultRows(ITestOutputHelper output)
                 await run.Lab.PartitionAsync(ns, address);
             }
 
-            await FaultRun.HoldAsync(TimeSpan.FromSeconds(30));
+            await FaultRun.HoldAsync(cut);
             foreach (string address in others)
             {
                 await run.Lab.HealPartitionAsync(ns, address);
