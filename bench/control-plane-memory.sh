@@ -38,30 +38,8 @@ for f in "$SEED_DLL" "$NODE_DLL" "$BENCH_DLL"; do [[ -f $f ]] || die "not built:
 RUN_DIR=$(mktemp -d /tmp/overlay-bench-memory.XXXXXX)
 PIDS=()
 
-stop_pid() {
-    local pid=$1 deadline=$(( SECONDS + STOP_TIMEOUT ))
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-    "$REPO_ROOT/lab/topology.sh" down "$PREFIX" >/dev/null 2>&1 || true
-    [[ -n ${KEEP_LOGS:-} ]] || rm -rf "$RUN_DIR"
-}
-trap cleanup EXIT
-
-wait_ready() {
-    local name=$1 ns=$2 pid=$3 logfile=$4 deadline=$(( SECONDS + READY_TIMEOUT ))
-    until ip netns exec "$ns" curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$MGMT_PORT/health/ready"; do
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$logfile" >&2; die "$name (PID $pid) exited before it was ready"; }
-        (( SECONDS < deadline )) || { tail -n 30 "$logfile" >&2; die "$name (PID $pid) not ready within ${READY_TIMEOUT}s"; }
-        sleep 0.5
-    done
-}
+# shellcheck source=bench/processes.sh
+source "$REPO_ROOT/bench/processes.sh"
 
 # VmRSS / VmHWM of a PID in MB (kB / 1024, one decimal).
 rss_mb() { awk -v key="$2:" '$1 == key { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
@@ -78,6 +56,7 @@ echo '{"Network":"10.244.0.0/16","SubnetLen":28,"Backend":{"Type":"udp"}}' > "$R
 dotnet "$SEED_DLL" ca init --dir "$RUN_DIR/tls" >/dev/null
 dotnet "$SEED_DLL" ca issue --dir "$RUN_DIR/tls" --name seed --ip "$SEED_ADDR" >/dev/null
 dotnet "$SEED_DLL" ca issue --dir "$RUN_DIR/tls" --name h1 --ip "$NODE_ADDR" >/dev/null
+dotnet "$SEED_DLL" ca issue --dir "$RUN_DIR/tls" --name loader --ip "$SEED_ADDR" >/dev/null
 tls() { echo "--tls-cert $RUN_DIR/tls/$1.crt --tls-key $RUN_DIR/tls/$1.key --tls-ca $RUN_DIR/tls/ca.crt"; }
 # shellcheck disable=SC2046
 ip netns exec "$PREFIX-seed" dotnet "$SEED_DLL" --cluster-ip "$SEED_ADDR" --cluster-port "$SEED_PORT" $(tls seed) \
@@ -99,8 +78,8 @@ sleep "$SETTLE_SECONDS"   # a measurement interval, not synchronisation
 idle_node=$(rss_mb "$NODE_PID" VmRSS); idle_seed=$(rss_mb "$SEED_PID" VmRSS)
 log "idle: node ${idle_node} MB, seed ${idle_seed} MB"
 
-ip netns exec "$PREFIX-seed" dotnet "$BENCH_DLL" remote-load --seed "akka.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
-    --host "$SEED_ADDR" --count "$LEASES" > "$RUN_DIR/load.json" 2> "$RUN_DIR/load.log" \
+ip netns exec "$PREFIX-seed" dotnet "$BENCH_DLL" remote-load --seed "akka.ssl.tcp://overlay@$SEED_ADDR:$SEED_PORT" \
+    --host "$SEED_ADDR" --count "$LEASES" $(tls loader) > "$RUN_DIR/load.json" 2> "$RUN_DIR/load.log" \
     || { tail -n 30 "$RUN_DIR/load.log" >&2; die "remote-load failed"; }
 deadline=$(( SECONDS + LOAD_TIMEOUT ))
 until (( $(peer_routes) >= LEASES )); do

@@ -63,32 +63,10 @@ mkdir -p "$OUT_DIR"
 RUN_DIR=$(mktemp -d /tmp/overlay-fresh-node.XXXXXX)
 PIDS=()
 
-stop_pid() {
-    local pid=$1 deadline=$(( SECONDS + STOP_TIMEOUT ))
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-    "$REPO_ROOT/lab/topology.sh" down "$PREFIX" >/dev/null 2>&1 || true
-    [[ -n ${KEEP_LOGS:-} ]] || rm -rf "$RUN_DIR"
-}
-trap cleanup EXIT
+# shellcheck source=bench/processes.sh
+source "$REPO_ROOT/bench/processes.sh"
 
 now_ms() { date +%s%3N; }
-
-wait_ready() {
-    local name=$1 ns=$2 pid=$3 logfile=$4 deadline=$(( SECONDS + READY_TIMEOUT ))
-    until ip netns exec "$ns" curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$MGMT_PORT/health/ready"; do
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$logfile" >&2; die "$name (PID $pid) exited before it was ready"; }
-        (( SECONDS < deadline )) || { tail -n 30 "$logfile" >&2; die "$name (PID $pid) not ready within ${READY_TIMEOUT}s"; }
-        sleep 0.5
-    done
-}
 
 "$REPO_ROOT/lab/topology.sh" up "$PREFIX" 1 >/dev/null
 echo "$NET_CONF" > "$RUN_DIR/net-conf.json"
