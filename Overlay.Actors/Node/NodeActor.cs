@@ -352,8 +352,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
         var own = _lease?.Subnet;
         foreach (var (subnet, peer) in _peers.ToList())
         {
-            if (!_view.Leases.TryGetValue(subnet, out var wanted))
-                wanted = null;
+            var wanted = _view.Leases.GetValueOrDefault(subnet);
             if (wanted is null || subnet == own)
                 Apply(subnet, wanted, own, peer, null);
         }
@@ -366,9 +365,7 @@ public sealed class NodeActor : UntypedActor, IWithTimers
     /// or one route that finished stopping.</summary>
     private void ReconcileSubnet(Ipv4Subnet subnet)
     {
-        if (!_view.Leases.TryGetValue(subnet, out var wanted))
-            wanted = null;
-        Apply(subnet, wanted, _lease?.Subnet, _peers.GetValueOrDefault(subnet), null);
+        Apply(subnet, _view.Leases.GetValueOrDefault(subnet), _lease?.Subnet, _peers.GetValueOrDefault(subnet), null);
     }
 
     private void Apply(Ipv4Subnet subnet, Lease? wanted, Ipv4Subnet? own, Peer? peer,
