@@ -38,9 +38,7 @@ public static partial class SeedHost
         var delayJoin = settings.JoinDelay > TimeSpan.Zero;
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) => akka
             .WithOverlayCluster(delayJoin ? settings.Cluster with { Seeds = [] } : settings.Cluster)
-            .AddHocon(settings.SeedNodeTimeout is { } timeout
-                ? $"akka.cluster.seed-node-timeout = {(long)timeout.TotalMilliseconds}ms"
-                : "", HoconAddMode.Prepend)
+            .WithSeedNodeTimeout(settings.SeedNodeTimeout)
             .AddStartup((system, _) =>
             {
                 if (delayJoin)
@@ -68,6 +66,11 @@ public static partial class SeedHost
         await app.StartAsync(cancellation);
         await app.WaitForShutdownAsync(cancellation);
     }
+
+    /// <summary>Akka's seed-node-timeout when this start sets one (a seed its cluster downed,
+    /// SeedJoinPlan.SeedNodeTimeoutFor); otherwise Akka's default stays.</summary>
+    private static AkkaConfigurationBuilder WithSeedNodeTimeout(this AkkaConfigurationBuilder akka, TimeSpan? timeout) =>
+        timeout is { } t ? akka.AddHocon($"akka.cluster.seed-node-timeout = {(long)t.TotalMilliseconds}ms", HoconAddMode.Prepend) : akka;
 
     private static void ScheduleJoin(Akka.Actor.ActorSystem system, IReadOnlyList<string> seeds, TimeSpan delay, ILogger logger)
     {
