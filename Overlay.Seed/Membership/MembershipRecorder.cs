@@ -40,7 +40,15 @@ public sealed class MembershipRecorder : UntypedActor
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.ClusterShuttingDown));
 
     /// <inheritdoc />
-    protected override void PostStop() => Cluster.Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        Cluster.Unsubscribe(Self);
+        // Downed by other members, this member may learn it only as the shutdown Akka runs for it
+        // (ClusterShuttingDown or its own removal first, no Down event of its own): the shutdown's
+        // reason tells. The recorder stops only when the actor system does.
+        if (!_written.Downed && CoordinatedShutdown.Get(Context.System).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
+            Record(downed: true);
+    }
 
     /// <inheritdoc />
     protected override void OnReceive(object message)
