@@ -17,10 +17,24 @@ public interface IDataplane
     /// <summary>
     /// Opens the device and socket for this node's <paramref name="local"/> lease in
     /// <paramref name="network"/>, writes subnet.env and starts the pumps. Calling it again with
-    /// another subnet reconfigures; with the same subnet it does nothing. Throws with a message
+    /// another subnet reconfigures; with the same subnet it does nothing, unless the subnet was
+    /// withdrawn (<see cref="Withdraw"/>): then it is served again. Throws with a message
     /// that names the operation and its operands when the OS refuses.
     /// </summary>
     void Start(Lease local, NetworkConfig network);
+
+    /// <summary>
+    /// Stops serving the running subnet without stopping the data path, because this node may no
+    /// longer hold it (<paramref name="reason"/> says why: the registry gave it to another node, or
+    /// this process did not run for longer than the cluster needs to down it): the device loses its
+    /// address (and with it the route), subnet.env is removed, the peer table and the pumps stay.
+    /// <see cref="ServedSubnet"/> still names the subnet, so a fresh node actor asks for it again; a
+    /// later <see cref="Start"/> with that subnet (the registry confirmed it) serves it again. No-op
+    /// when not running or already withdrawn.
+    /// </summary>
+    void Withdraw(string reason)
+    {
+    }
 
     /// <summary>Stops the pumps and closes the device (its kernel route goes with it) and the socket.
     /// Safe to call when not started, and more than once.</summary>

@@ -259,6 +259,9 @@ public sealed class NodeActor : UntypedActor, IWithTimers
                    "pods on this host have addresses in {0}; not serving them beside {1}", served, holder.NodeName, holder.PublicIp);
         Timers.CancelAll();
         Become(Conflicted);
+        // Off the subnet at once: the process exit that follows takes a cluster leave (seconds), and
+        // meanwhile two hosts would claim one subnet.
+        _dataplane.Withdraw($"the registry leased {served} to {holder.NodeName} ({holder.PublicIp}) while this node was away");
         Context.System.EventStream.Publish(new DataPathSubnetTaken(served, holder.NodeName, holder.PublicIp.ToString()));
         return true;
     }

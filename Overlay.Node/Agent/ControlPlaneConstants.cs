@@ -32,6 +32,17 @@ public static class ControlPlaneConstants
     /// <summary>How long ending an incarnation (coordinated shutdown: cluster leave) may take on SIGTERM.</summary>
     public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How often <see cref="PauseWatchdog"/> looks at the monotonic clock. Short, so that a
+    /// process continued after a stop sees its pause within a fraction of a second.</summary>
+    public static readonly TimeSpan PauseCheckInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A process that did not run for this long (SIGSTOP, a paused VM) may have been downed by
+    /// the cluster (akka.hocon: 3 s acceptable heartbeat pause, then the downing's 7 s stable-after),
+    /// after which the registry gives its subnet away once the grace ends; with --lease-grace 0 at
+    /// once. The node cannot tell from here, so it withdraws its subnet until the registry confirms
+    /// it (<see cref="PauseWatchdog"/>). A shorter stall cannot have cost the lease.</summary>
+    public static readonly TimeSpan PauseWithdrawAfter = TimeSpan.FromSeconds(10);
+
     /// <summary>Exit code when the registry granted another subnet than the one the running data path
     /// serves (see docs/operations.md): systemd restarts the process, which starts clean.</summary>
     public const int SubnetConflictExitCode = 3;

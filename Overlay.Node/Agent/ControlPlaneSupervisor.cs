@@ -42,6 +42,11 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
     private long _restarts;
     private int _exitCode;
     private string? _lastEndReason;
+    // The actor system of the incarnation being run (null between incarnations), for EndIncarnation.
+    private ActorSystem? _system;
+    // 1 when EndIncarnation ended the current incarnation: the restart after it is not the
+    // incarnation's fault and waits only the initial backoff.
+    private int _endRequested;
 
     /// <summary>
     /// <paramref name="buildIncarnation"/> builds (does not start) the inner host of incarnation n; it
@@ -95,7 +100,8 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
                 return;
 
             var ended = _clock.GetUtcNow();
-            if (upSince is { } up && ended - up >= ControlPlaneConstants.StableAfter)
+            var requested = Interlocked.Exchange(ref _endRequested, 0) == 1;
+            if (requested || upSince is { } up && ended - up >= ControlPlaneConstants.StableAfter)
                 backoff = _initialBackoff;
             Interlocked.Increment(ref _restarts);
             Volatile.Write(ref _lastEndReason, reason);
@@ -126,6 +132,7 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
             host = _buildIncarnation(number);
             await host.StartAsync(stoppingToken);
             var system = host.Services.GetRequiredService<ActorSystem>();
+            Volatile.Write(ref _system, system);
             var shutdown = CoordinatedShutdown.Get(system);
             var node = await host.Services.GetRequiredService<IRequiredActor<NodeActor>>()
                 .ResolveAsync(ControlPlaneConstants.AgentStartTimeout, stoppingToken);
@@ -158,9 +165,24 @@ public sealed partial class ControlPlaneSupervisor : BackgroundService, INodeCon
         }
         finally
         {
+            Volatile.Write(ref _system, null);
             if (host is not null)
                 await StopHostAsync(host);
         }
+    }
+
+    /// <summary>
+    /// Ends the running incarnation now, without a cluster leave (the cluster has most likely downed
+    /// this member already; a leave would wait for answers that do not come), so that the next one
+    /// starts after the initial backoff. For <see cref="PauseWatchdog"/>. No-op between incarnations
+    /// (the next one starts fresh anyway). Safe from any thread.
+    /// </summary>
+    public void EndIncarnation(string reason)
+    {
+        if (Volatile.Read(ref _system) is not { } system)
+            return;
+        Interlocked.Exchange(ref _endRequested, 1);
+        _ = CoordinatedShutdown.Get(system).Run(new ProcessPausedReason(reason), CoordinatedShutdown.PhaseClusterShutdown);
     }
 
     /// <summary>Stops an inner host: a coordinated shutdown (cluster leave) if its system still runs.</summary>

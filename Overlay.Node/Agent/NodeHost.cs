@@ -62,6 +62,8 @@ public static partial class NodeHost
         builder.Services.AddSingleton<INodeControlPlane>(sp => sp.GetRequiredService<ControlPlaneSupervisor>());
         builder.Services.AddSingleton<IControlPlane>(sp => sp.GetRequiredService<ControlPlaneSupervisor>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ControlPlaneSupervisor>());
+        builder.Services.AddHostedService(sp => new PauseWatchdog(sp.GetRequiredService<OverlayDataplane>(),
+            sp.GetRequiredService<ControlPlaneSupervisor>(), sp.GetRequiredService<ILogger<PauseWatchdog>>()));
         builder.Services.AddHealthChecks()
             .AddCheck<ControlPlaneReadiness>("overlay.node.control-plane", tags: [HealthEndpoints.ReadyTag])
             .AddCheck("overlay.node.alive", () => HealthCheckResult.Healthy("the process and its data path run"),

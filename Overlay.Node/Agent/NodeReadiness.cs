@@ -28,6 +28,8 @@ public sealed class NodeReadiness(OverlayDataplane dataplane, INodeControlPlane 
             return HealthCheckResult.Unhealthy(leaseProblem.Problem is { } problem
                 ? $"no lease: {problem}"
                 : "no lease or the data path is not running");
+        if (dataplane.Withdrawn is { } withdrawn)
+            return HealthCheckResult.Unhealthy($"{subnet} withdrawn until the registry confirms it: {withdrawn}");
         var current = controlPlane.Current;
         if (current.Agent is not { } node)
             return NotComplete(current.Unavailable ?? "no control plane");

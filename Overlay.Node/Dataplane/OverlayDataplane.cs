@@ -43,6 +43,9 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
     private readonly Dictionary<LinkDefects, long> _repairs = [];
     // The last failed check or repair, so a kernel that keeps refusing is logged once, not every second.
     private string? _lastLinkFailure;
+    // Why the running session's subnet is withdrawn (Withdraw), or null while it is served; reset with
+    // the session. Written under _gate.
+    private volatile string? _withdrawn;
 
     /// <summary>
     /// Creates a stopped data path. <paramref name="tunFactory"/> opens the TUN,
@@ -212,7 +215,11 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
         lock (_gate)
         {
             if (_session is { Ended: false } running && running.Subnet == local.Subnet && running.Network == network)
+            {
+                if (_withdrawn is { } reason)
+                    ServeAgainLocked(running, reason);
                 return;
+            }
             StopLocked();
 
             if (local.Subnet.PrefixLength != network.SubnetLen || !network.Network.Contains(local.Subnet))
@@ -293,6 +300,51 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
         }
     }
 
+    /// <summary>Why the running subnet is withdrawn (<see cref="Withdraw"/>), or null while it is served
+    /// (or nothing runs). Readiness reports it.</summary>
+    public string? Withdrawn => _withdrawn;
+
+    /// <inheritdoc />
+    public void Withdraw(string reason)
+    {
+        lock (_gate)
+        {
+            if (_session is not { Ended: false } session || _withdrawn is not null)
+                return;
+            _withdrawn = reason;
+            var device = session.Tun.Name;
+            try
+            {
+                _linkConfigurator.RemoveAddress(device);
+            }
+            catch (IOException e)
+            {
+                // Keep going: subnet.env still goes, readiness says why, and the exit or re-grant that
+                // follows settles the device.
+                LogLinkRepairFailed(_logger, device, e.Message);
+            }
+            try
+            {
+                File.Delete(_options.SubnetFilePath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("failed to remove {SubnetFile} while withdrawing {Subnet}: {Error}", _options.SubnetFilePath, session.Subnet, e.Message);
+            }
+            LogWithdrawn(_logger, session.Subnet, device, _options.SubnetFilePath, reason);
+        }
+    }
+
+    /// <summary>Serves a withdrawn subnet again: the registry confirmed it (the node actor called
+    /// Start with it). The pumps and the peer table never stopped.</summary>
+    private void ServeAgainLocked(DataplaneSession session, string reason)
+    {
+        _linkConfigurator.Configure(session.Tun.Name, session.Subnet.Network, session.Tun.Mtu, session.Network.Network);
+        SubnetEnvFile.Write(_options.SubnetFilePath, session.Network.Network, session.Subnet, session.Tun.Mtu, _options.IpMasq);
+        _withdrawn = null;
+        LogServedAgain(_logger, session.Subnet, session.Tun.Name, reason);
+    }
+
     /// <summary>
     /// The watchdog's check (<see cref="LinkWatchdog"/> calls it every
     /// <see cref="DataplaneConstants.LinkCheckInterval"/>): reads the running session's link and, when
@@ -309,7 +361,8 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
         LinkDefects defects;
         lock (_gate)
         {
-            if (_session is not { Ended: false } session)
+            // A withdrawn subnet has no address and no route on purpose: nothing to repair.
+            if (_session is not { Ended: false } session || _withdrawn is not null)
                 return LinkDefects.None;
             var device = session.Tun.Name;
             var address = session.Subnet.Network;
@@ -407,6 +460,7 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
             _endedTunStatistics += last;
         Volatile.Write(ref _session, null);
         _table = null;
+        _withdrawn = null;
         if (!session.Stop())
             _logger.LogWarning("a pump thread of {Device} did not end within {Timeout} ms", session.Tun.Name, DataplaneConstants.PumpJoinTimeoutMs);
         // The pumps have ended (joined): fold their counters into one.
@@ -438,6 +492,14 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
 
     [LoggerMessage(EventId = 56, Level = LogLevel.Warning, Message = "data path link {Device} was deleted; restarting the data path to create it again")]
     private static partial void LogDeviceMissing(ILogger logger, string device);
+
+    [LoggerMessage(EventId = 58, Level = LogLevel.Warning,
+        Message = "data path withdrew {Subnet}: {Device} lost its address (and the route with it) and {SubnetFile} was removed, because {Reason}; the peer table and the pumps stay, and {Subnet} is served again when the registry confirms it")]
+    private static partial void LogWithdrawn(ILogger logger, Ipv4Subnet subnet, string device, string subnetFile, string reason);
+
+    [LoggerMessage(EventId = 59, Level = LogLevel.Information,
+        Message = "data path serves {Subnet} again on {Device}: the registry confirmed the lease (it was withdrawn because {Reason})")]
+    private static partial void LogServedAgain(ILogger logger, Ipv4Subnet subnet, string device, string reason);
 
     private void OnFault(Exception failure)
     {

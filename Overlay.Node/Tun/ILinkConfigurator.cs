@@ -27,6 +27,13 @@ public interface ILinkConfigurator
     /// run every second. Throws <see cref="IOException"/> naming the step when a read fails.</summary>
     LinkState Inspect(string device, Ipv4Subnet route);
 
+    /// <summary>Removes the IPv4 address of <paramref name="device"/> (absent is fine). The kernel
+    /// flushes the routes through the device with its last address; the backstop, which has no
+    /// device, stays, so traffic for the Network gets "no route to host". <see cref="Configure"/>
+    /// puts both back. Used to withdraw a subnet this node may no longer hold
+    /// (<see cref="Dataplane.OverlayDataplane.Withdraw"/>). Throws <see cref="IOException"/> naming the step.</summary>
+    void RemoveAddress(string device);
+
     /// <summary>Removes the backstop route <see cref="Configure"/> added for <paramref name="route"/>
     /// (absent is fine). Called when the data path stops on purpose.</summary>
     void Unconfigure(Ipv4Subnet route);

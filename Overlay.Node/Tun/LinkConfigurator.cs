@@ -86,6 +86,27 @@ public sealed class LinkConfigurator : ILinkConfigurator
     }
 
     /// <inheritdoc />
+    public unsafe void RemoveAddress(string device)
+    {
+        var socket = LibC.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+        if (socket < 0)
+            throw new IOException($"failed to open a socket to remove the address of {device}: {Errno.Name(Errno.Last)}");
+        try
+        {
+            // SIOCSIFADDR with 0.0.0.0 deletes the device's primary address (ifconfig's idiom); a device
+            // without one answers EADDRNOTAVAIL, which is the state asked for.
+            var request = NewRequest(device);
+            request.Addr = Inet(0);
+            if (LibC.ioctl(socket, LibC.SIOCSIFADDR, &request) < 0 && Errno.Last is var errno && errno != LibC.EADDRNOTAVAIL)
+                throw new IOException($"failed to remove the address of {device}: {Errno.Name(errno)}");
+        }
+        finally
+        {
+            LibC.close(socket);
+        }
+    }
+
+    /// <inheritdoc />
     public unsafe void Unconfigure(Ipv4Subnet route)
     {
         var socket = LibC.socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);

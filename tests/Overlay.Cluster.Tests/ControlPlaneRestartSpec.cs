@@ -122,6 +122,47 @@ public sealed class ControlPlaneRestartSpec
     }
 
     [Fact]
+    public async Task A_node_back_from_a_long_pause_withdraws_its_subnet_rejoins_at_once_and_serves_it_again_when_granted()
+    {
+        var network = new ChannelUdpNetwork();
+        await using var seed = await ClusterMember.StartAsync(TestStorage.NewSqlite());
+        await RegistryPersistenceSpec.ConfigureAsync(seed.Registry);
+        var subnetFile = Path.Combine(Path.GetTempPath(), $"overlay-pause-{Guid.NewGuid():N}", "subnet.env");
+        var dataplane = new OverlayDataplane(
+            new DataplaneOptions { TunName = "ovl-pause", UnderlayMtu = 1500, BindAddress = IPAddress.Parse("192.0.2.24"), SubnetFilePath = subnetFile },
+            (name, mtu, _) => new ChannelTunDevice(name, mtu), network.Bind, new FakeLinkConfigurator());
+        var identity = new NodeIdentity("paused", IPAddress.Parse("192.0.2.24"), 8285, null);
+        var supervisor = new ControlPlaneSupervisor(_ => BuildIncarnation(seed.Address, identity, dataplane), TimeSpan.FromSeconds(20),
+            new TestLifetime(), NullLogger<ControlPlaneSupervisor>.Instance, () => dataplane.Peers().Count,
+            initialBackoff: TimeSpan.FromMilliseconds(200));
+        await supervisor.StartAsync(CancellationToken.None);
+        try
+        {
+            await Poll.UntilTrueAsync(() => supervisor.IsUp && dataplane.IsRunning, Long, "the node to be Up and serve its lease");
+            var subnet = dataplane.ServedSubnet!.Value;
+            var first = supervisor.Current.System!;
+
+            // What PauseWatchdog does when the process continues after a long stop.
+            dataplane.Withdraw("the test paused it");
+            supervisor.EndIncarnation("the test paused it");
+
+            await first.WhenTerminated.WaitAsync(Long);
+            await Poll.UntilTrueAsync(() => dataplane.Withdrawn is null, Long, "the fresh incarnation's grant to serve the subnet again");
+            Assert.Equal(subnet, dataplane.ServedSubnet);
+            Assert.True(File.Exists(subnetFile));
+            Assert.Equal(2, supervisor.Incarnation);
+            Assert.Equal("the test paused it", supervisor.LastEndReason);
+            Assert.Equal(0, supervisor.ExitCode);
+        }
+        finally
+        {
+            await supervisor.StopAsync(CancellationToken.None);
+            dataplane.Stop();
+            Directory.Delete(Path.GetDirectoryName(subnetFile)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_node_left_without_a_registry_joins_the_restarted_seed_as_a_fresh_incarnation()
     {
         var network = new ChannelUdpNetwork();

@@ -121,6 +121,39 @@ public sealed class OverlayDataplaneRootTests : IDisposable
         Assert.Equal("", Exec($"-n {host.Name} route show 10.244.0.0/16").Output.Trim());
     }
 
+    [RootFact]
+    public void A_withdrawn_subnet_leaves_the_device_without_its_address_and_route_until_the_same_lease_is_started_again()
+    {
+        using var host = new NetworkNamespace();
+        using var peer = new NetworkNamespace();
+        NetworkNamespace.ConnectHosts(host, peer);
+        Assert.True(NetworkNamespace.TryIp($"-n {host.Name} route add default via 192.0.2.2", out _, out var routeError), routeError);
+        var options = Options("192.0.2.1", "w");
+        using var dataplane = OverlayDataplane.CreateLinux(options);
+        host.Run(() => { dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config()); return 0; });
+        Assert.Contains("inet 10.244.1.0/32", Exec($"-n {host.Name} addr show dev ovl0").Output);
+
+        host.Run(() => { dataplane.Withdraw("the test withdrew it"); return 0; });
+
+        Assert.DoesNotContain("inet ", Exec($"-n {host.Name} addr show dev ovl0").Output);
+        Assert.False(File.Exists(options.SubnetFilePath));
+        // The kernel flushed the route with the address; the backstop keeps the Network off the
+        // default route, and the watchdog does not put the address back.
+        var meanwhile = Exec($"-n {host.Name} route get 10.244.2.5");
+        Assert.False(meanwhile.Ok, meanwhile.Output);
+        Assert.Contains("No route to host", meanwhile.Output);
+        Assert.Equal(LinkDefects.None, host.Run(dataplane.CheckLink));
+        Assert.DoesNotContain("inet ", Exec($"-n {host.Name} addr show dev ovl0").Output);
+        Assert.True(dataplane.IsRunning);
+
+        host.Run(() => { dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config()); return 0; });
+        Assert.Contains("inet 10.244.1.0/32", Exec($"-n {host.Name} addr show dev ovl0").Output);
+        Assert.Contains("dev ovl0", Exec($"-n {host.Name} route get 10.244.2.5").Output);
+        Assert.True(File.Exists(options.SubnetFilePath));
+        Assert.Null(dataplane.Withdrawn);
+        host.Run(() => { dataplane.Stop(); return 0; });
+    }
+
     private DataplaneOptions Options(string address, string name) => new()
     {
         TunName = "ovl0",

@@ -44,6 +44,21 @@ public sealed class FakeLinkConfigurator : ILinkConfigurator
             return (_links.TryGetValue(device, out var state) ? state : LinkState.Missing) with { BackstopInstalled = _backstop };
     }
 
+    /// <summary>RemoveAddress calls so far.</summary>
+    public int RemoveAddressCalls { get; private set; }
+
+    /// <inheritdoc />
+    public void RemoveAddress(string device)
+    {
+        lock (_gate)
+        {
+            RemoveAddressCalls++;
+            // The kernel flushes the routes through a device with its last address.
+            if (_links.TryGetValue(device, out var state))
+                _links[device] = state with { Address = null, RouteInstalled = false };
+        }
+    }
+
     /// <inheritdoc />
     public void Unconfigure(Ipv4Subnet route)
     {

@@ -20,6 +20,11 @@ public sealed class NoLinkConfigurator : ILinkConfigurator
     public LinkState Inspect(string device, Ipv4Subnet route) => new(true, true, null, true, true);
 
     /// <inheritdoc />
+    public void RemoveAddress(string device)
+    {
+    }
+
+    /// <inheritdoc />
     public void Unconfigure(Ipv4Subnet route)
     {
     }

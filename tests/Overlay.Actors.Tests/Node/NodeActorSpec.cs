@@ -429,6 +429,8 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("192.0.2.13", message.HolderPublicIp);
         Assert.Equal(Mine, _dataplane.ServedSubnet);
         Assert.DoesNotContain("stop", _dataplane.Calls);
+        // Off the subnet before the exit's cluster leave: the withdrawal names the new holder.
+        Assert.Contains(_dataplane.Calls, c => c.StartsWith($"withdraw {Mine}: the registry leased {Mine} to h3 (192.0.2.13)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -446,6 +448,7 @@ public sealed class NodeActorSpec : Akka.TestKit.Xunit2.TestKit
         taken.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         _registry.FishForMessage(m => m is AcquireLease { RequestedSubnet: { } s } && s == Mine, TimeSpan.FromSeconds(5));
         Assert.Equal(Mine, _dataplane.ServedSubnet);
+        Assert.DoesNotContain(_dataplane.Calls, c => c.StartsWith("withdraw", StringComparison.Ordinal));
     }
 
     // ---- renewal retry and refusals --------------------------------------------------

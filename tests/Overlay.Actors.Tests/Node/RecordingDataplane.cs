@@ -45,6 +45,8 @@ internal sealed class RecordingDataplane : IDataplane
 
     public event Action<Exception>? Faulted;
 
+    public void Withdraw(string reason) => Calls.Enqueue("withdraw " + _running?.Subnet + ": " + reason);
+
     public void Start(Lease local, NetworkConfig network)
     {
         if (FailNextStart)
