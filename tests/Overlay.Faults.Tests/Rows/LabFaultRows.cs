@@ -82,6 +82,32 @@ public sealed class LabFaultRows(ITestOutputHelper output)
         observeMin: TimeSpan.FromSeconds(30),
         observeMax: TimeSpan.FromSeconds(30));
 
+    [FaultRow("F4b")]
+    [Trait("Fault", "F4b")]
+    public Task F4b_a_node_stopped_beyond_the_downing_but_within_the_grace_serves_its_subnet_again() => FaultRun.RunAsync(
+        output,
+        "F4b",
+        "SIGSTOP of h2 for 30 s (grace 60 s, nobody else wants its subnet), then SIGCONT",
+        new LabOptions { LeaseGrace = TimeSpan.FromSeconds(60) },
+        new RowExpectations
+        {
+            Checks = [.. RowChecks.Always, Check.I3OneCluster, Check.I4ViewsConverge, Check.I5Traffic, Check.I7NoSilentSwitch, Check.SameSubnet],
+            Plane = FaultPlane.DataPlane,
+            TrafficResumeWindow = 20,
+            SameSubnetHosts = ["h2"],
+        },
+        BothWays,
+        async run =>
+        {
+            // Downed after about 10 s, so the node withdraws its subnet at SIGCONT; the registry still
+            // holds its lease (grace), so the fresh incarnation is granted the same subnet and serves it again.
+            run.FaultStart("SIGSTOP h2");
+            run.Lab.Signal("h2", FaultLab.SigStop);
+            await FaultRun.HoldAsync(TimeSpan.FromSeconds(30));
+            run.Lab.Signal("h2", FaultLab.SigCont);
+            run.Healed("SIGCONT h2");
+        });
+
     [FaultRow("F11")]
     [Trait("Fault", "F11")]
     public Task F11_a_node_fully_isolated_beyond_the_grace() => FaultRun.RunAsync(
