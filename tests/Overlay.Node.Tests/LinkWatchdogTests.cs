@@ -1,4 +1,3 @@
-using System.Net;
 using Overlay.Node.Dataplane;
 using Overlay.Node.Tun;
 using Overlay.Testing;
@@ -10,34 +9,19 @@ namespace Overlay.Node.Tests;
 /// finds, what it repairs, what it counts, and that a deleted device restarts the session.</summary>
 public sealed class LinkWatchdogTests : IDisposable
 {
-    private const string Device = "overlay0";
+    private const string Device = FakeLinkDataplane.Device;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly uint Address = S("10.244.1.0/24").Network;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"overlay-wd-{Guid.NewGuid():N}");
-    private readonly FakeLinkConfigurator _link = new();
-    private readonly OverlayDataplane _dataplane;
+    private readonly FakeLinkDataplane _fixture = new();
+    private FakeLinkConfigurator Link => _fixture.Link;
+    private OverlayDataplane Dataplane => _fixture.Dataplane;
 
-    public LinkWatchdogTests()
-    {
-        var network = new ChannelUdpNetwork();
-        _dataplane = new OverlayDataplane(
-            new DataplaneOptions { BindAddress = IPAddress.Parse("192.0.2.1"), SubnetFilePath = Path.Combine(_dir, "subnet.env"), UnderlayMtu = 1500 },
-            (name, mtu, _) => new ChannelTunDevice(name, mtu),
-            local => network.Bind(local),
-            _link);
-    }
+    public void Dispose() => _fixture.Dispose();
 
-    public void Dispose()
-    {
-        _dataplane.Dispose();
-        if (Directory.Exists(_dir))
-            Directory.Delete(_dir, recursive: true);
-    }
-
-    private void Start() => _dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config());
+    private void Start() => _fixture.Start();
 
     private bool Healthy() =>
-        LinkDiagnosis.Diagnose(_link.Inspect(Device, S("10.244.0.0/16")), Address) == LinkDefects.None;
+        LinkDiagnosis.Diagnose(Link.Inspect(Device, S("10.244.0.0/16")), Address) == LinkDefects.None;
 
     [Theory]
     [InlineData(true, true, true, true, true, LinkDefects.None)]
@@ -62,40 +46,40 @@ public sealed class LinkWatchdogTests : IDisposable
     [Fact]
     public void A_healthy_link_is_left_alone_and_a_stopped_data_path_is_not_checked()
     {
-        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+        Assert.Equal(LinkDefects.None, Dataplane.CheckLink());
         Start();
-        Assert.Equal(1, _link.ConfigureCalls);
-        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
-        Assert.Equal(1, _link.ConfigureCalls);
-        Assert.Empty(_dataplane.LinkRepairs());
+        Assert.Equal(1, Link.ConfigureCalls);
+        Assert.Equal(LinkDefects.None, Dataplane.CheckLink());
+        Assert.Equal(1, Link.ConfigureCalls);
+        Assert.Empty(Dataplane.LinkRepairs());
     }
 
     [Fact]
     public void A_link_set_down_is_brought_up_with_its_route_and_counted_once_per_defect()
     {
         Start();
-        _link.SetDown(Device);
+        Link.SetDown(Device);
 
-        Assert.Equal(LinkDefects.LinkDown | LinkDefects.RouteMissing, _dataplane.CheckLink());
+        Assert.Equal(LinkDefects.LinkDown | LinkDefects.RouteMissing, Dataplane.CheckLink());
         Assert.True(Healthy());
-        Assert.True(_dataplane.IsRunning);
-        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
-        Assert.Equal(new (string, long)[] { ("link_down", 1L), ("route_missing", 1L) }, _dataplane.LinkRepairs());
+        Assert.True(Dataplane.IsRunning);
+        Assert.Equal(LinkDefects.None, Dataplane.CheckLink());
+        Assert.Equal(new (string, long)[] { ("link_down", 1L), ("route_missing", 1L) }, Dataplane.LinkRepairs());
     }
 
     [Fact]
     public void A_deleted_network_route_is_added_again_and_the_pumps_keep_running()
     {
         Start();
-        _link.DeleteRoute(Device);
-        _link.DeleteBackstop();
+        Link.DeleteRoute(Device);
+        Link.DeleteBackstop();
 
-        Assert.Equal(LinkDefects.RouteMissing | LinkDefects.BackstopMissing, _dataplane.CheckLink());
+        Assert.Equal(LinkDefects.RouteMissing | LinkDefects.BackstopMissing, Dataplane.CheckLink());
         Assert.True(Healthy());
-        Assert.True(_dataplane.IsRunning);
-        _link.DeleteRoute(Device);
-        _dataplane.CheckLink();
-        Assert.Equal(new (string, long)[] { ("route_missing", 2L), ("backstop_missing", 1L) }, _dataplane.LinkRepairs());
+        Assert.True(Dataplane.IsRunning);
+        Link.DeleteRoute(Device);
+        Dataplane.CheckLink();
+        Assert.Equal(new (string, long)[] { ("route_missing", 2L), ("backstop_missing", 1L) }, Dataplane.LinkRepairs());
     }
 
     [Fact]
@@ -103,38 +87,38 @@ public sealed class LinkWatchdogTests : IDisposable
     {
         Start();
         Exception? fault = null;
-        _dataplane.Faulted += e => fault = e;
-        _link.DeleteDevice(Device);
+        Dataplane.Faulted += e => fault = e;
+        Link.DeleteDevice(Device);
 
-        Assert.Equal(LinkDefects.DeviceMissing, _dataplane.CheckLink());
-        Assert.False(_dataplane.IsRunning);
+        Assert.Equal(LinkDefects.DeviceMissing, Dataplane.CheckLink());
+        Assert.False(Dataplane.IsRunning);
         Assert.NotNull(fault);
         Assert.Contains("overlay0 was deleted", fault.Message);
-        Assert.Equal(new (string, long)[] { ("device_missing", 1L) }, _dataplane.LinkRepairs());
+        Assert.Equal(new (string, long)[] { ("device_missing", 1L) }, Dataplane.LinkRepairs());
 
         // What the node actor does on Faulted: Stop, then Start, which configures a new device. The
         // failed session's stop keeps the backstop route: no fall-through until the new session runs.
-        _dataplane.Stop();
-        Assert.True(_link.BackstopInstalled);
-        Assert.Equal(0, _link.UnconfigureCalls);
+        Dataplane.Stop();
+        Assert.True(Link.BackstopInstalled);
+        Assert.Equal(0, Link.UnconfigureCalls);
         Start();
         Assert.True(Healthy());
-        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+        Assert.Equal(LinkDefects.None, Dataplane.CheckLink());
     }
 
     [Fact]
     public void A_refused_repair_does_not_throw_and_is_retried_at_the_next_check()
     {
         Start();
-        _link.SetDown(Device);
-        _link.FailConfigure = new IOException("failed to bring up overlay0: EPERM");
+        Link.SetDown(Device);
+        Link.FailConfigure = new IOException("failed to bring up overlay0: EPERM");
 
-        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
-        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
+        Assert.Equal(LinkDefects.None, Dataplane.CheckLink());
+        Assert.Equal(LinkDefects.None, Dataplane.CheckLink());
         Assert.False(Healthy());
 
-        _link.FailConfigure = null;
-        Assert.Equal(LinkDefects.LinkDown | LinkDefects.RouteMissing, _dataplane.CheckLink());
+        Link.FailConfigure = null;
+        Assert.Equal(LinkDefects.LinkDown | LinkDefects.RouteMissing, Dataplane.CheckLink());
         Assert.True(Healthy());
     }
 
@@ -142,23 +126,23 @@ public sealed class LinkWatchdogTests : IDisposable
     public void An_orderly_stop_removes_the_backstop_route_which_has_no_device_to_take_it_along()
     {
         Start();
-        Assert.True(_link.BackstopInstalled);
-        _dataplane.Stop();
-        Assert.False(_link.BackstopInstalled);
-        Assert.Equal(1, _link.UnconfigureCalls);
+        Assert.True(Link.BackstopInstalled);
+        Dataplane.Stop();
+        Assert.False(Link.BackstopInstalled);
+        Assert.Equal(1, Link.UnconfigureCalls);
     }
 
     [Fact]
     public async Task The_watchdog_repairs_a_link_set_down_without_being_asked()
     {
         Start();
-        using var watchdog = new LinkWatchdog(_dataplane, TimeSpan.FromMilliseconds(50));
+        using var watchdog = new LinkWatchdog(Dataplane, TimeSpan.FromMilliseconds(50));
         await watchdog.StartAsync(CancellationToken.None);
         try
         {
-            _link.SetDown(Device);
+            Link.SetDown(Device);
             await Poll.UntilTrueAsync(Healthy, Wait, "the watchdog to bring overlay0 up again");
-            Assert.Contains(("link_down", 1L), _dataplane.LinkRepairs());
+            Assert.Contains(("link_down", 1L), Dataplane.LinkRepairs());
         }
         finally
         {

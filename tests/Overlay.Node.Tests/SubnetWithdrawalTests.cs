@@ -16,96 +16,80 @@ namespace Overlay.Node.Tests;
 /// </summary>
 public sealed class SubnetWithdrawalTests : IDisposable
 {
-    private const string Device = "overlay0";
+    private const string Device = FakeLinkDataplane.Device;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly uint Address = S("10.244.1.0/24").Network;
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"overlay-withdraw-{Guid.NewGuid():N}");
-    private readonly FakeLinkConfigurator _link = new();
-    private readonly OverlayDataplane _dataplane;
+    private readonly FakeLinkDataplane _fixture = new();
+    private FakeLinkConfigurator Link => _fixture.Link;
+    private OverlayDataplane Dataplane => _fixture.Dataplane;
+    private string SubnetFile => _fixture.SubnetFile;
 
-    public SubnetWithdrawalTests()
-    {
-        var network = new ChannelUdpNetwork();
-        _dataplane = new OverlayDataplane(
-            new DataplaneOptions { BindAddress = IPAddress.Parse("192.0.2.1"), SubnetFilePath = SubnetFile, UnderlayMtu = 1500 },
-            (name, mtu, _) => new ChannelTunDevice(name, mtu),
-            local => network.Bind(local),
-            _link);
-    }
+    public void Dispose() => _fixture.Dispose();
 
-    private string SubnetFile => Path.Combine(_dir, "subnet.env");
-
-    public void Dispose()
-    {
-        _dataplane.Dispose();
-        if (Directory.Exists(_dir))
-            Directory.Delete(_dir, recursive: true);
-    }
-
-    private void Start() => _dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config());
+    private void Start() => _fixture.Start();
 
     [Fact]
     public void A_withdrawn_subnet_loses_its_address_route_and_subnet_env_but_keeps_its_pumps_and_peers()
     {
         Start();
-        _dataplane.SetPeer(S("10.244.2.0/24"), new IPEndPoint(IPAddress.Parse("192.0.2.2"), 8285), new());
+        Dataplane.SetPeer(S("10.244.2.0/24"), new IPEndPoint(IPAddress.Parse("192.0.2.2"), 8285), new());
         Assert.True(File.Exists(SubnetFile));
 
-        _dataplane.Withdraw("a test says so");
+        Dataplane.Withdraw("a test says so");
 
-        var link = _link.Inspect(Device, S("10.244.0.0/16"));
+        var link = Link.Inspect(Device, S("10.244.0.0/16"));
         Assert.Null(link.Address);
         Assert.False(link.RouteInstalled);
         Assert.True(link.BackstopInstalled, "the backstop keeps the Network off the default route meanwhile");
         Assert.False(File.Exists(SubnetFile));
-        Assert.Equal("a test says so", _dataplane.Withdrawn);
-        Assert.True(_dataplane.IsRunning);
-        Assert.Equal(S("10.244.1.0/24"), _dataplane.ServedSubnet); // a fresh node actor asks for it again
-        Assert.Single(_dataplane.Peers());
+        Assert.Equal("a test says so", Dataplane.Withdrawn);
+        Assert.True(Dataplane.IsRunning);
+        Assert.Equal(S("10.244.1.0/24"), Dataplane.ServedSubnet); // a fresh node actor asks for it again
+        Assert.Single(Dataplane.Peers());
 
         // The watchdog leaves a withdrawn link alone, and a second withdrawal changes nothing.
-        Assert.Equal(LinkDefects.None, _dataplane.CheckLink());
-        _dataplane.Withdraw("again");
-        Assert.Equal(1, _link.RemoveAddressCalls);
-        Assert.Equal("a test says so", _dataplane.Withdrawn);
-        Assert.Null(_link.Inspect(Device, S("10.244.0.0/16")).Address);
+        Assert.Equal(LinkDefects.None, Dataplane.CheckLink());
+        Dataplane.Withdraw("again");
+        Assert.Equal(1, Link.RemoveAddressCalls);
+        Assert.Equal("a test says so", Dataplane.Withdrawn);
+        Assert.Null(Link.Inspect(Device, S("10.244.0.0/16")).Address);
     }
 
     [Fact]
     public void A_grant_of_the_same_subnet_serves_it_again_without_restarting_the_pumps()
     {
         Start();
-        var configured = _link.ConfigureCalls;
-        _dataplane.Withdraw("a test says so");
+        var configured = Link.ConfigureCalls;
+        Dataplane.Withdraw("a test says so");
 
         Start();
 
-        Assert.Null(_dataplane.Withdrawn);
+        Assert.Null(Dataplane.Withdrawn);
         Assert.Equal(LinkDefects.None, LinkDiagnosisFor(Address));
         Assert.Contains("FLANNEL_SUBNET=10.244.1.1/24", File.ReadAllText(SubnetFile));
-        Assert.Equal(configured + 1, _link.ConfigureCalls);
+        Assert.Equal(configured + 1, Link.ConfigureCalls);
         // Served again: the next Start is a no-op, the watchdog checks the link again.
         Start();
-        Assert.Equal(configured + 1, _link.ConfigureCalls);
-        _link.SetDown(Device);
-        Assert.NotEqual(LinkDefects.None, _dataplane.CheckLink());
+        Assert.Equal(configured + 1, Link.ConfigureCalls);
+        Link.SetDown(Device);
+        Assert.NotEqual(LinkDefects.None, Dataplane.CheckLink());
     }
 
     [Fact]
     public void A_stop_or_another_subnet_ends_the_withdrawal_with_the_session()
     {
         Start();
-        _dataplane.Withdraw("a test says so");
-        _dataplane.Start(Lease("10.244.7.0/24", "192.0.2.1"), Config());
-        Assert.Null(_dataplane.Withdrawn);
+        Dataplane.Withdraw("a test says so");
+        Dataplane.Start(Lease("10.244.7.0/24", "192.0.2.1"), Config());
+        Assert.Null(Dataplane.Withdrawn);
         Assert.Contains("FLANNEL_SUBNET=10.244.7.1/24", File.ReadAllText(SubnetFile));
 
-        _dataplane.Withdraw("again");
-        _dataplane.Stop();
-        Assert.Null(_dataplane.Withdrawn);
-        Assert.Null(_dataplane.ServedSubnet);
-        _dataplane.Withdraw("not running"); // no-op
-        Assert.Null(_dataplane.Withdrawn);
+        Dataplane.Withdraw("again");
+        Dataplane.Stop();
+        Assert.Null(Dataplane.Withdrawn);
+        Assert.Null(Dataplane.ServedSubnet);
+        Dataplane.Withdraw("not running"); // no-op
+        Assert.Null(Dataplane.Withdrawn);
     }
 
     [Theory]
@@ -139,7 +123,7 @@ public sealed class SubnetWithdrawalTests : IDisposable
         var clock = new JumpingClock();
         var supervisor = new ControlPlaneSupervisor(_ => throw new InvalidOperationException("not started in this test"), TimeSpan.FromSeconds(20),
             new NoLifetime(), NullLogger<ControlPlaneSupervisor>.Instance, () => 0);
-        using var watchdog = new PauseWatchdog(_dataplane, supervisor, NullLogger<PauseWatchdog>.Instance, clock,
+        using var watchdog = new PauseWatchdog(Dataplane, supervisor, NullLogger<PauseWatchdog>.Instance, clock,
             TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(10));
         await watchdog.StartAsync(CancellationToken.None);
         try
@@ -147,12 +131,12 @@ public sealed class SubnetWithdrawalTests : IDisposable
             clock.Jump(TimeSpan.FromSeconds(5));
             await Poll.UntilTrueAsync(() => clock.Reads > 3, Wait, "the watchdog to look at the clock after the short pause");
             Assert.Equal(0, watchdog.Pauses);
-            Assert.Null(_dataplane.Withdrawn);
+            Assert.Null(Dataplane.Withdrawn);
 
             clock.Jump(TimeSpan.FromSeconds(75));
-            await Poll.UntilTrueAsync(() => _dataplane.Withdrawn is not null, Wait, "the watchdog to withdraw the subnet");
+            await Poll.UntilTrueAsync(() => Dataplane.Withdrawn is not null, Wait, "the watchdog to withdraw the subnet");
             Assert.Equal(1, watchdog.Pauses);
-            Assert.Contains("did not run for 75", _dataplane.Withdrawn);
+            Assert.Contains("did not run for 75", Dataplane.Withdrawn);
             Assert.False(File.Exists(SubnetFile));
         }
         finally
@@ -161,7 +145,7 @@ public sealed class SubnetWithdrawalTests : IDisposable
         }
     }
 
-    private LinkDefects LinkDiagnosisFor(uint address) => LinkDiagnosis.Diagnose(_link.Inspect(Device, S("10.244.0.0/16")), address);
+    private LinkDefects LinkDiagnosisFor(uint address) => LinkDiagnosis.Diagnose(Link.Inspect(Device, S("10.244.0.0/16")), address);
 
     /// <summary>The system clock whose monotonic timestamp a test can move ahead at once, as a process
     /// sees it after SIGCONT; timers are the system's. Thread-safe.</summary>

@@ -36,13 +36,7 @@ public sealed class CiFaultRows(ITestOutputHelper output)
         "F5",
         "SIGKILL of node h2, restarted on its subnet.env within the grace",
         new LabOptions { LeaseGrace = TimeSpan.FromSeconds(60) },
-        new RowExpectations
-        {
-            Checks = [.. RowChecks.Always, Check.I3OneCluster, Check.I4ViewsConverge, Check.I5Traffic, Check.I7NoSilentSwitch, Check.SameSubnet],
-            Plane = FaultPlane.DataPlane,
-            TrafficResumeWindow = 20,
-            SameSubnetHosts = ["h2"],
-        },
+        RowChecks.NodeBackOnItsSubnet("h2"),
         BothWays,
         async run =>
         {

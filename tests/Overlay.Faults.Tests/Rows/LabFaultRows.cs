@@ -89,13 +89,7 @@ public sealed class LabFaultRows(ITestOutputHelper output)
         "F4b",
         "SIGSTOP of h2 for 30 s (grace 60 s, nobody else wants its subnet), then SIGCONT",
         new LabOptions { LeaseGrace = TimeSpan.FromSeconds(60) },
-        new RowExpectations
-        {
-            Checks = [.. RowChecks.Always, Check.I3OneCluster, Check.I4ViewsConverge, Check.I5Traffic, Check.I7NoSilentSwitch, Check.SameSubnet],
-            Plane = FaultPlane.DataPlane,
-            TrafficResumeWindow = 20,
-            SameSubnetHosts = ["h2"],
-        },
+        RowChecks.NodeBackOnItsSubnet("h2"),
         BothWays,
         async run =>
         {
