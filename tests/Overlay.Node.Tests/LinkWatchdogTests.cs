@@ -7,18 +7,10 @@ namespace Overlay.Node.Tests;
 
 /// <summary>The data-path watchdog (faults F23, F24, F24b) over the in-memory link table: what it
 /// finds, what it repairs, what it counts, and that a deleted device restarts the session.</summary>
-public sealed class LinkWatchdogTests : IDisposable
+public sealed class LinkWatchdogTests : FakeLinkDataplaneTests
 {
-    private const string Device = FakeLinkDataplane.Device;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly uint Address = S("10.244.1.0/24").Network;
-    private readonly FakeLinkDataplane _fixture = new();
-    private FakeLinkConfigurator Link => _fixture.Link;
-    private OverlayDataplane Dataplane => _fixture.Dataplane;
-
-    public void Dispose() => _fixture.Dispose();
-
-    private void Start() => _fixture.Start();
 
     private bool Healthy() =>
         LinkDiagnosis.Diagnose(Link.Inspect(Device, S("10.244.0.0/16")), Address) == LinkDefects.None;

@@ -14,19 +14,10 @@ namespace Overlay.Node.Tests;
 /// when the registry grants it once more. Over the in-memory link table; the kernel's side is in
 /// <see cref="OverlayDataplaneRootTests"/>.
 /// </summary>
-public sealed class SubnetWithdrawalTests : IDisposable
+public sealed class SubnetWithdrawalTests : FakeLinkDataplaneTests
 {
-    private const string Device = FakeLinkDataplane.Device;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly uint Address = S("10.244.1.0/24").Network;
-    private readonly FakeLinkDataplane _fixture = new();
-    private FakeLinkConfigurator Link => _fixture.Link;
-    private OverlayDataplane Dataplane => _fixture.Dataplane;
-    private string SubnetFile => _fixture.SubnetFile;
-
-    public void Dispose() => _fixture.Dispose();
-
-    private void Start() => _fixture.Start();
 
     [Fact]
     public void A_withdrawn_subnet_loses_its_address_route_and_subnet_env_but_keeps_its_pumps_and_peers()

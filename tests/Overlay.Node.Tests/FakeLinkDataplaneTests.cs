@@ -6,17 +6,17 @@ using static Overlay.Node.Tests.TestNetwork;
 namespace Overlay.Node.Tests;
 
 /// <summary>
-/// A data path over in-memory devices and the in-memory link table (<see cref="FakeLinkConfigurator"/>),
-/// with subnet.env in a directory of its own: for the tests of what the node does to its link (the
-/// watchdog, withdrawal). Disposing stops it and removes the directory.
+/// The base of the tests of what the node does to its link (the watchdog, withdrawal): a data path
+/// over in-memory devices and the in-memory link table (<see cref="FakeLinkConfigurator"/>), with
+/// subnet.env in a directory of its own. Disposing stops it and removes the directory.
 /// </summary>
-internal sealed class FakeLinkDataplane : IDisposable
+public abstract class FakeLinkDataplaneTests : IDisposable
 {
-    public const string Device = "overlay0";
+    protected const string Device = "overlay0";
 
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"overlay-link-{Guid.NewGuid():N}");
 
-    public FakeLinkDataplane()
+    protected FakeLinkDataplaneTests()
     {
         var network = new ChannelUdpNetwork();
         Dataplane = new OverlayDataplane(
@@ -26,17 +26,18 @@ internal sealed class FakeLinkDataplane : IDisposable
             Link);
     }
 
-    public FakeLinkConfigurator Link { get; } = new();
+    protected FakeLinkConfigurator Link { get; } = new();
 
-    public OverlayDataplane Dataplane { get; }
+    protected OverlayDataplane Dataplane { get; }
 
-    public string SubnetFile => Path.Combine(_dir, "subnet.env");
+    protected string SubnetFile => Path.Combine(_dir, "subnet.env");
 
     /// <summary>Starts (or re-grants) the lease 10.244.1.0/24 in 10.244.0.0/16.</summary>
-    public void Start() => Dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config());
+    protected void Start() => Dataplane.Start(Lease("10.244.1.0/24", "192.0.2.1"), Config());
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         Dataplane.Dispose();
         if (Directory.Exists(_dir))
             Directory.Delete(_dir, recursive: true);
