@@ -49,7 +49,13 @@ public static class SeedJoinPlan
         remembered.Downed && remembered.Addresses.Any(a => a != self) ? SeedConstants.SeedNodeTimeoutAfterDowned : null;
 
     /// <summary>How long to wait before joining: <see cref="SeedConstants.RejoinDelayAfterCrash"/> when
-    /// the seed remembers members and did not record a graceful leave, else nothing.</summary>
+    /// the seed remembers members and did not record a graceful leave, else nothing. A seed its
+    /// cluster downed does not wait either: the delay lets the members down and remove a crashed
+    /// incarnation they still list, and this one they downed already. Waiting then only delays the
+    /// nodes, which end their incarnations after 20 s without a registry and ask this seed to let
+    /// them in (F3: the nodes and the restarted seed waited for each other for the whole 15 s).</summary>
     public static TimeSpan JoinDelayFor(string self, KnownMembersFile.Contents remembered) =>
-        remembered.Addresses.Any(a => a != self) && !remembered.LeftGracefully ? SeedConstants.RejoinDelayAfterCrash : TimeSpan.Zero;
+        remembered.Addresses.Any(a => a != self) && !remembered.LeftGracefully && !remembered.Downed
+            ? SeedConstants.RejoinDelayAfterCrash
+            : TimeSpan.Zero;
 }

@@ -112,12 +112,14 @@ public sealed class SeedJoinPlanTests
         Assert.Equal([Self, Other, Node], SeedJoinPlan.SeedsFor(Self, [Other, Self], [Node, Self, Other]));
 
     [Fact]
-    public void A_seed_that_crashed_waits_before_joining_and_one_that_left_gracefully_or_remembers_nobody_does_not()
+    public void A_seed_that_crashed_waits_before_joining_and_one_that_left_gracefully_was_downed_or_remembers_nobody_does_not()
     {
         Assert.Equal(SeedConstants.RejoinDelayAfterCrash, SeedJoinPlan.JoinDelayFor(Self, new KnownMembersFile.Contents([Node], false)));
         Assert.Equal(TimeSpan.Zero, SeedJoinPlan.JoinDelayFor(Self, new KnownMembersFile.Contents([Node], true)));
         Assert.Equal(TimeSpan.Zero, SeedJoinPlan.JoinDelayFor(Self, new KnownMembersFile.Contents([Self], false)));
         Assert.Equal(TimeSpan.Zero, SeedJoinPlan.JoinDelayFor(Self, new KnownMembersFile.Contents([], false)));
+        // Downed: the members removed its previous incarnation already.
+        Assert.Equal(TimeSpan.Zero, SeedJoinPlan.JoinDelayFor(Self, new KnownMembersFile.Contents([Node], false, Downed: true)));
     }
 
     [Fact]
