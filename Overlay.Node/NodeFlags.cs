@@ -21,7 +21,8 @@ public static class NodeFlags
     /// <summary>Default of --iptables-resync.</summary>
     public static readonly TimeSpan DefaultIptablesResync = TimeSpan.FromSeconds(5);
 
-    private static readonly FlagChoice<PumpScheduling> Schedulings = new(("batch", Dataplane.PumpScheduling.Batch), ("normal", Dataplane.PumpScheduling.Normal));
+    private static readonly FlagChoice<PumpScheduling> Schedulings = new(("batch", Dataplane.PumpScheduling.Batch), ("normal", Dataplane.PumpScheduling.Normal),
+        ("send-normal", Dataplane.PumpScheduling.SendNormal), ("receive-normal", Dataplane.PumpScheduling.ReceiveNormal));
 
     /// <summary>--seeds.</summary>
     public static readonly Flag<IReadOnlyList<string>> Seeds = new("--seeds",
@@ -90,7 +91,8 @@ public static class NodeFlags
     /// <summary>--pump-scheduling.</summary>
     public static readonly Flag<PumpScheduling> PumpScheduling = new("--pump-scheduling",
         "Scheduling policy of the pump threads: batch (SCHED_BATCH: a pump woken by a packet does not preempt the task on its CPU; "
-        + "more throughput, up to a scheduler slice of extra latency on a saturated CPU) or normal (SCHED_OTHER)",
+        + "more throughput, up to a scheduler slice of extra latency on a saturated CPU), normal (SCHED_OTHER), "
+        + "send-normal (TUN-to-UDP pumps SCHED_OTHER, UDP-to-TUN pumps SCHED_BATCH) or receive-normal (the reverse)",
         ["OVERLAY_PUMP_SCHEDULING"], DataplaneConstants.DefaultPumpScheduling, Schedulings.Parse, show: Schedulings.Show);
 
     /// <summary>--registry-lost-after.</summary>

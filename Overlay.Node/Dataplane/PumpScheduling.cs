@@ -24,6 +24,10 @@ public enum PumpScheduling
     Batch,
     /// <summary>SCHED_OTHER: the kernel's default.</summary>
     Normal,
+    /// <summary>The TUN-to-UDP pumps SCHED_OTHER, the UDP-to-TUN pumps SCHED_BATCH.</summary>
+    SendNormal,
+    /// <summary>The TUN-to-UDP pumps SCHED_BATCH, the UDP-to-TUN pumps SCHED_OTHER.</summary>
+    ReceiveNormal,
 }
 
 /// <summary>Applies a <see cref="PumpScheduling"/> to the calling thread.</summary>
@@ -32,12 +36,24 @@ public static partial class PumpSchedulingPolicy
     private const int SchedOther = 0; // <linux/sched.h>
     private const int SchedBatch = 3;
 
+    /// <summary>The policy one pump thread runs with under <paramref name="scheduling"/>: always
+    /// <see cref="PumpScheduling.Batch"/> or <see cref="PumpScheduling.Normal"/>. <paramref name="sending"/>
+    /// is true for the TUN-to-UDP pump, false for the UDP-to-TUN pump.</summary>
+    public static PumpScheduling ForPump(PumpScheduling scheduling, bool sending) => scheduling switch
+    {
+        PumpScheduling.SendNormal => sending ? PumpScheduling.Normal : PumpScheduling.Batch,
+        PumpScheduling.ReceiveNormal => sending ? PumpScheduling.Batch : PumpScheduling.Normal,
+        _ => scheduling,
+    };
+
     /// <summary>Sets <paramref name="scheduling"/> on the calling thread (Linux applies the policy per
     /// thread; no privilege is needed for either policy). Returns null, or why the kernel refused,
     /// naming the operation: "sched_setscheduler(SCHED_BATCH) on thread 1234: EPERM".</summary>
     public static string? ApplyToCurrentThread(PumpScheduling scheduling)
     {
         var policy = scheduling == PumpScheduling.Batch ? SchedBatch : SchedOther;
+        if (scheduling is PumpScheduling.SendNormal or PumpScheduling.ReceiveNormal)
+            throw new ArgumentException($"applying pump scheduling {scheduling} to a thread: resolve it per pump with ForPump first", nameof(scheduling));
         var param = 0; // struct sched_param { int sched_priority; }: 0 for both policies
         if (SetScheduler(0, policy, ref param) == 0)
             return null;

@@ -69,6 +69,8 @@ public class DataPathFlagTests
     {
         Assert.Equal(PumpScheduling.Batch, Bind("").PumpScheduling);
         Assert.Equal(PumpScheduling.Normal, Bind("--pump-scheduling normal").PumpScheduling);
+        Assert.Equal(PumpScheduling.SendNormal, Bind("--pump-scheduling send-normal").PumpScheduling);
+        Assert.Equal(PumpScheduling.ReceiveNormal, Bind("--pump-scheduling receive-normal").PumpScheduling);
         Assert.Equal(PumpScheduling.Normal, Bind("", env: "normal", envName: "OVERLAY_PUMP_SCHEDULING").PumpScheduling);
         Assert.Equal(PumpScheduling.Batch, Bind("--pump-scheduling batch", env: "normal", envName: "OVERLAY_PUMP_SCHEDULING").PumpScheduling);
         Assert.Contains("pump-scheduling=batch", Bind("").Describe().ToLogLine());
