@@ -22,7 +22,7 @@ public static class NodeFlags
     public static readonly TimeSpan DefaultIptablesResync = TimeSpan.FromSeconds(5);
 
     private static readonly FlagChoice<PumpScheduling> Schedulings = new(("batch", Dataplane.PumpScheduling.Batch), ("normal", Dataplane.PumpScheduling.Normal),
-        ("send-normal", Dataplane.PumpScheduling.SendNormal), ("receive-normal", Dataplane.PumpScheduling.ReceiveNormal));
+        ("receive-normal", Dataplane.PumpScheduling.ReceiveNormal));
 
     /// <summary>--seeds.</summary>
     public static readonly Flag<IReadOnlyList<string>> Seeds = new("--seeds",
@@ -92,7 +92,7 @@ public static class NodeFlags
     public static readonly Flag<PumpScheduling> PumpScheduling = new("--pump-scheduling",
         "Scheduling policy of the pump threads: batch (SCHED_BATCH: a pump woken by a packet does not preempt the task on its CPU; "
         + "more throughput, up to a scheduler slice of extra latency on a saturated CPU), normal (SCHED_OTHER), "
-        + "send-normal (TUN-to-UDP pumps SCHED_OTHER, UDP-to-TUN pumps SCHED_BATCH) or receive-normal (the reverse)",
+        + "or receive-normal (TUN-to-UDP pumps batch, UDP-to-TUN pumps normal, so received bursts reach applications sooner)",
         ["OVERLAY_PUMP_SCHEDULING"], DataplaneConstants.DefaultPumpScheduling, Schedulings.Parse, show: Schedulings.Show);
 
     /// <summary>--registry-lost-after.</summary>

@@ -29,7 +29,7 @@ internal sealed class DataplaneSession
     /// on itself; a refusal is reported once through <paramref name="onSchedulingRefused"/> and the pump runs anyway.</summary>
     public DataplaneSession(Ipv4Subnet subnet, NetworkConfig network, IReadOnlyList<ITunDevice> tuns, IReadOnlyList<IUdpTransport> udps,
         IReadOnlyList<(Action Inside, Action Outside)> pumps, Action<Exception> onFault,
-        PumpScheduling scheduling = PumpScheduling.Batch, Action<string>? onSchedulingRefused = null)
+        PumpScheduling scheduling = DataplaneConstants.DefaultPumpScheduling, Action<string>? onSchedulingRefused = null)
     {
         _scheduling = scheduling;
         _onSchedulingRefused = onSchedulingRefused;

@@ -8,7 +8,7 @@ using Overlay.Node.Udp;
 
 namespace Overlay.Node.Tests;
 
-/// <summary>The pump threads' scheduling policy: SCHED_BATCH by default, SCHED_OTHER on request,
+/// <summary>The pump threads' scheduling policy: SCHED_BATCH or SCHED_OTHER for all pumps, or per direction,
 /// as the kernel reports it for each pump thread (/proc/thread-self/stat). The flag is in
 /// <see cref="DataPathFlagTests"/>.</summary>
 public class PumpSchedulingTests
@@ -64,7 +64,6 @@ public class PumpSchedulingTests
     }
 
     [Theory]
-    [InlineData(PumpScheduling.SendNormal, SchedOther, SchedBatch)]
     [InlineData(PumpScheduling.ReceiveNormal, SchedBatch, SchedOther)]
     public void A_per_direction_policy_sets_each_pump_by_its_direction(PumpScheduling scheduling, int sending, int receiving)
     {
@@ -92,12 +91,10 @@ public class PumpSchedulingTests
     [Fact]
     public void A_per_direction_policy_resolves_to_one_thread_policy_per_pump()
     {
-        Assert.Equal(PumpScheduling.Normal, PumpSchedulingPolicy.ForPump(PumpScheduling.SendNormal, sending: true));
-        Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.SendNormal, sending: false));
         Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.ReceiveNormal, sending: true));
         Assert.Equal(PumpScheduling.Normal, PumpSchedulingPolicy.ForPump(PumpScheduling.ReceiveNormal, sending: false));
         Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.Batch, sending: true));
         Assert.Equal(PumpScheduling.Normal, PumpSchedulingPolicy.ForPump(PumpScheduling.Normal, sending: false));
-        Assert.Throws<ArgumentException>(() => PumpSchedulingPolicy.ApplyToCurrentThread(PumpScheduling.SendNormal));
+        Assert.Throws<ArgumentException>(() => PumpSchedulingPolicy.ApplyToCurrentThread(PumpScheduling.ReceiveNormal));
     }
 }
