@@ -22,7 +22,7 @@ public static class NodeFlags
     public static readonly TimeSpan DefaultIptablesResync = TimeSpan.FromSeconds(5);
 
     private static readonly FlagChoice<PumpScheduling> Schedulings = new(("batch", Dataplane.PumpScheduling.Batch), ("normal", Dataplane.PumpScheduling.Normal),
-        ("receive-normal", Dataplane.PumpScheduling.ReceiveNormal));
+        ("receive-normal", Dataplane.PumpScheduling.ReceiveNormal), ("adaptive", Dataplane.PumpScheduling.Adaptive));
 
     /// <summary>--seeds.</summary>
     public static readonly Flag<IReadOnlyList<string>> Seeds = new("--seeds",
@@ -92,7 +92,8 @@ public static class NodeFlags
     public static readonly Flag<PumpScheduling> PumpScheduling = new("--pump-scheduling",
         "Scheduling policy of the pump threads: batch (SCHED_BATCH: a pump woken by a packet does not preempt the task on its CPU; "
         + "more throughput, up to a scheduler slice of extra latency on a saturated CPU), normal (SCHED_OTHER), "
-        + "or receive-normal (TUN-to-UDP pumps batch, UDP-to-TUN pumps normal, so received bursts reach applications sooner)",
+        + "receive-normal (TUN-to-UDP pumps batch, UDP-to-TUN pumps normal, so received bursts reach applications sooner) "
+        + "or adaptive (as receive-normal while receive calls return bursts, batch otherwise)",
         ["OVERLAY_PUMP_SCHEDULING"], DataplaneConstants.DefaultPumpScheduling, Schedulings.Parse, show: Schedulings.Show);
 
     /// <summary>--registry-lost-after.</summary>

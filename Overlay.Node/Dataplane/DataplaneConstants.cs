@@ -177,6 +177,15 @@ public static class DataplaneConstants
     /// <summary>Most TCP segments merged into one GSO write to the TUN (a UDP GRO batch holds at most 64).</summary>
     public const int MaxCoalescedSegments = 64;
 
+    /// <summary>Datagrams in one receive call from which a UDP-to-TUN pump under --pump-scheduling adaptive
+    /// runs SCHED_OTHER (<see cref="ReceiveSchedulingGovernor"/>): ping and request/response bring one per
+    /// call; the pod UDP flood on the bench brought ~26 per call, TCP bulk a GRO batch of up to 64.</summary>
+    public const int ReceiveBurstDatagrams = 8;
+
+    /// <summary>Receive calls in a row below <see cref="ReceiveBurstDatagrams"/> after which such a pump
+    /// returns to SCHED_BATCH (hysteresis: a prompt pump's calls come back smaller during a stream).</summary>
+    public const int ReceiveQuietCalls = 64;
+
     /// <summary>Receive batches (UDP GRO super-datagrams) one recvmmsg takes at most, each in its own
     /// 64 KiB slot of the offload outside pump's buffer: 512 KiB pinned per pump.</summary>
     public const int ReceiveBatchSlots = 8;

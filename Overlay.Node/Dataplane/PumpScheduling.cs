@@ -33,8 +33,11 @@ public enum PumpScheduling
     Batch,
     /// <summary>SCHED_OTHER: the kernel's default.</summary>
     Normal,
-    /// <summary>The TUN-to-UDP pumps SCHED_BATCH, the UDP-to-TUN pumps SCHED_OTHER (the default).</summary>
+    /// <summary>The TUN-to-UDP pumps SCHED_BATCH, the UDP-to-TUN pumps SCHED_OTHER.</summary>
     ReceiveNormal,
+    /// <summary>The TUN-to-UDP pumps SCHED_BATCH; each UDP-to-TUN pump SCHED_BATCH while its receive calls are
+    /// small and SCHED_OTHER while they return bursts (<see cref="ReceiveSchedulingGovernor"/>).</summary>
+    Adaptive,
 }
 
 /// <summary>Applies a <see cref="PumpScheduling"/> to the calling thread.</summary>
@@ -49,6 +52,7 @@ public static partial class PumpSchedulingPolicy
     public static PumpScheduling ForPump(PumpScheduling scheduling, bool sending) => scheduling switch
     {
         PumpScheduling.ReceiveNormal => sending ? PumpScheduling.Batch : PumpScheduling.Normal,
+        PumpScheduling.Adaptive => PumpScheduling.Batch, // the receiving pump's governor changes it later
         _ => scheduling,
     };
 
@@ -58,7 +62,7 @@ public static partial class PumpSchedulingPolicy
     public static string? ApplyToCurrentThread(PumpScheduling scheduling)
     {
         var policy = scheduling == PumpScheduling.Batch ? SchedBatch : SchedOther;
-        if (scheduling == PumpScheduling.ReceiveNormal)
+        if (scheduling is PumpScheduling.ReceiveNormal or PumpScheduling.Adaptive)
             throw new ArgumentException($"applying pump scheduling {scheduling} to a thread: resolve it per pump with ForPump first", nameof(scheduling));
         var param = 0; // struct sched_param { int sched_priority; }: 0 for both policies
         if (SetScheduler(0, policy, ref param) == 0)

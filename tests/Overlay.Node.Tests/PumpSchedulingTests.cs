@@ -93,6 +93,8 @@ public class PumpSchedulingTests
     {
         Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.ReceiveNormal, sending: true));
         Assert.Equal(PumpScheduling.Normal, PumpSchedulingPolicy.ForPump(PumpScheduling.ReceiveNormal, sending: false));
+        Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.Adaptive, sending: true));
+        Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.Adaptive, sending: false));
         Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.Batch, sending: true));
         Assert.Equal(PumpScheduling.Normal, PumpSchedulingPolicy.ForPump(PumpScheduling.Normal, sending: false));
         Assert.Throws<ArgumentException>(() => PumpSchedulingPolicy.ApplyToCurrentThread(PumpScheduling.ReceiveNormal));
