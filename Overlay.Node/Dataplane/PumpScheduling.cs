@@ -22,10 +22,13 @@ namespace Overlay.Node.Dataplane;
 /// (its default receive buffer overflows while its application waits for a CPU), not on the path: a
 /// receiving pump that waits for a slice to end writes everything that arrived meanwhile into the TUN
 /// at once. Run promptly, it hands the application smaller, more frequent batches (in one 3 s sample
-/// the application woke 9,098 instead of 3,750 times and read 24 instead of 58 datagrams per wake).
+/// the application woke 9,098 instead of 3,691 times and read 24 instead of ~50 datagrams per wake).
 /// Pod to pod on the bench (3 rounds each, bench/README.md "UDP bulk"): UDP 1400 B 1.31x the kernel
 /// VXLAN against 0.92-0.98x with all pumps batch, 1.29x all normal, 0.97x with only the sending pumps
 /// SCHED_OTHER; TCP 1 stream 1.00x; request/response 10,624 trans/s against 10,375-10,765 with batch.
+/// The cost: pod-to-pod ping p50 ~94 us against 62-101 us with batch (the kernel VXLAN ~30 us).
+/// <see cref="Adaptive"/> runs a receiving pump SCHED_OTHER only while its receive calls return bursts
+/// (<see cref="ReceiveSchedulingGovernor"/>): ping p50 62-73 us, UDP 1400 B 1.09-1.17x in single runs.
 /// </remarks>
 public enum PumpScheduling
 {
