@@ -21,7 +21,8 @@ public static class NodeFlags
     /// <summary>Default of --iptables-resync.</summary>
     public static readonly TimeSpan DefaultIptablesResync = TimeSpan.FromSeconds(5);
 
-    private static readonly FlagChoice<PumpScheduling> Schedulings = new(("batch", Dataplane.PumpScheduling.Batch), ("normal", Dataplane.PumpScheduling.Normal));
+    private static readonly FlagChoice<PumpScheduling> Schedulings = new(("batch", Dataplane.PumpScheduling.Batch), ("normal", Dataplane.PumpScheduling.Normal),
+        ("receive-normal", Dataplane.PumpScheduling.ReceiveNormal), ("adaptive", Dataplane.PumpScheduling.Adaptive));
 
     /// <summary>--seeds.</summary>
     public static readonly Flag<IReadOnlyList<string>> Seeds = new("--seeds",
@@ -90,7 +91,9 @@ public static class NodeFlags
     /// <summary>--pump-scheduling.</summary>
     public static readonly Flag<PumpScheduling> PumpScheduling = new("--pump-scheduling",
         "Scheduling policy of the pump threads: batch (SCHED_BATCH: a pump woken by a packet does not preempt the task on its CPU; "
-        + "more throughput, up to a scheduler slice of extra latency on a saturated CPU) or normal (SCHED_OTHER)",
+        + "more throughput, up to a scheduler slice of extra latency on a saturated CPU), normal (SCHED_OTHER), "
+        + "receive-normal (TUN-to-UDP pumps batch, UDP-to-TUN pumps normal, so received bursts reach applications sooner) "
+        + "or adaptive (as receive-normal while receive calls return bursts, batch otherwise)",
         ["OVERLAY_PUMP_SCHEDULING"], DataplaneConstants.DefaultPumpScheduling, Schedulings.Parse, show: Schedulings.Show);
 
     /// <summary>--registry-lost-after.</summary>

@@ -29,7 +29,7 @@ internal sealed class DataplaneSession
     /// on itself; a refusal is reported once through <paramref name="onSchedulingRefused"/> and the pump runs anyway.</summary>
     public DataplaneSession(Ipv4Subnet subnet, NetworkConfig network, IReadOnlyList<ITunDevice> tuns, IReadOnlyList<IUdpTransport> udps,
         IReadOnlyList<(Action Inside, Action Outside)> pumps, Action<Exception> onFault,
-        PumpScheduling scheduling = PumpScheduling.Batch, Action<string>? onSchedulingRefused = null)
+        PumpScheduling scheduling = DataplaneConstants.DefaultPumpScheduling, Action<string>? onSchedulingRefused = null)
     {
         _scheduling = scheduling;
         _onSchedulingRefused = onSchedulingRefused;
@@ -45,8 +45,8 @@ internal sealed class DataplaneSession
             // only appears when there is more than one.
             var suffix = pumps.Count > 1 ? $"-{q}" : "";
             var (inside, outside) = pumps[q];
-            _threads[2 * q] = new Thread(() => RunPump(inside, "TUN to UDP")) { IsBackground = true, Name = "overlay-tun-to-udp" + suffix };
-            _threads[2 * q + 1] = new Thread(() => RunPump(outside, "UDP to TUN")) { IsBackground = true, Name = "overlay-udp-to-tun" + suffix };
+            _threads[2 * q] = new Thread(() => RunPump(inside, "TUN to UDP", sending: true)) { IsBackground = true, Name = "overlay-tun-to-udp" + suffix };
+            _threads[2 * q + 1] = new Thread(() => RunPump(outside, "UDP to TUN", sending: false)) { IsBackground = true, Name = "overlay-udp-to-tun" + suffix };
         }
     }
 
@@ -110,10 +110,10 @@ internal sealed class DataplaneSession
             udp.Dispose();
     }
 
-    private void RunPump(Action run, string direction)
+    private void RunPump(Action run, string direction, bool sending)
     {
         Exception? failure = null;
-        var refused = PumpSchedulingPolicy.ApplyToCurrentThread(_scheduling);
+        var refused = PumpSchedulingPolicy.ApplyToCurrentThread(PumpSchedulingPolicy.ForPump(_scheduling, sending));
         if (refused is not null && Interlocked.Exchange(ref _schedulingReported, 1) == 0)
             _onSchedulingRefused?.Invoke(refused);
         try

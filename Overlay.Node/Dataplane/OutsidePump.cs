@@ -36,13 +36,22 @@ public sealed unsafe class OutsidePump
     private readonly ForwardingEntry?[] _peers = new ForwardingEntry?[MaxBatchPackets];
     private readonly bool[] _written = new bool[MaxBatchPackets];
     private readonly ReceivedBatch[] _batches = new ReceivedBatch[ReceiveBatchSlots];
+    private readonly ReceiveSchedulingGovernor? _governor;
+    private readonly Func<PumpScheduling, string?>? _applyScheduling;
     private int _count;
+    private int _callDatagrams;
 
     /// <summary>Creates the pump for a node owning <paramref name="localSubnet"/>. With
-    /// <paramref name="sourceCheck"/> false, any outer source is accepted (flannel's behaviour).</summary>
+    /// <paramref name="sourceCheck"/> false, any outer source is accepted (flannel's behaviour). With a
+    /// <paramref name="governor"/>, <see cref="Run"/> reports the datagrams of each receive call to it and
+    /// applies each policy change to its own thread through <paramref name="applyScheduling"/> (a refusal
+    /// is ignored: the pump keeps running with the policy it has).</summary>
     public OutsidePump(IUdpTransport udp, ITunDevice tun, ForwardingTableRef table, DropCounters drops,
-        Ipv4Subnet localSubnet, bool sourceCheck, OffloadCounters? counters = null)
+        Ipv4Subnet localSubnet, bool sourceCheck, OffloadCounters? counters = null,
+        ReceiveSchedulingGovernor? governor = null, Func<PumpScheduling, string?>? applyScheduling = null)
     {
+        _governor = governor;
+        _applyScheduling = applyScheduling;
         Counters = counters ?? new OffloadCounters();
         _udp = udp;
         _tun = tun;
@@ -63,11 +72,14 @@ public sealed unsafe class OutsidePump
             var count = _udp.ReceiveBatches(_buffer.Span, PacketBufferSize, _batches);
             if (count == 0)
                 return;
+            _callDatagrams = 0;
             // A run may continue into the next batch of the same call (a flow's datagrams that GRO
             // cut into two batches): every slot stays valid until the whole call is written.
             for (var i = 0; i < count; i++)
                 ProcessBuffer(_batches[i].Offset, _batches[i].Length, _batches[i].SegmentSize, _batches[i].Source);
             Flush();
+            if (_governor is not null && _governor.Observe(_callDatagrams))
+                _applyScheduling?.Invoke(_governor.Current);
         }
     }
 
@@ -119,6 +131,7 @@ public sealed unsafe class OutsidePump
         for (var offset = start; offset < end; offset += segmentSize)
         {
             Counters.DatagramReceived();
+            _callDatagrams++;
             var size = Math.Min(segmentSize, end - offset);
             if (!InboundFilter.Accept(buffer.Slice(offset, size), source, table, _localSubnet, _sourceCheck, out var reason, out var peer))
             {

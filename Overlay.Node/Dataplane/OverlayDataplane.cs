@@ -265,7 +265,10 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
                 for (var q = 0; q < tuns.Count; q++)
                 {
                     var insidePump = new InsidePump(tuns[q], udps[q], tableRef, Drops, tunAddress);
-                    var outsidePump = new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck);
+                    var outsidePump = _options.PumpScheduling == PumpScheduling.Adaptive
+                        ? new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck,
+                            governor: new ReceiveSchedulingGovernor(), applyScheduling: PumpSchedulingPolicy.ApplyToCurrentThread)
+                        : new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck);
                     if (offloaded)
                     {
                         if (!udps[q].EnableGro())

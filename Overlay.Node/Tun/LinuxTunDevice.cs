@@ -17,8 +17,10 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
     private readonly FileDescriptorHandle _tun;
     private readonly FileDescriptorHandle _wake;
     private volatile bool _disposed;
-    // The last TryRead found the ring empty; read and written only by the one reader thread.
+    // The last TryRead found the ring empty, and how many packets the TryReads since the last blocking
+    // read returned (TunWaitPolicy); read and written only by the one reader thread.
     private bool _drainedEmpty;
+    private int _drainedPackets;
 
     private readonly short _flags;
     private readonly CoalescingTunWriter? _batchWriter;
@@ -176,8 +178,9 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
     public int TryRead(Span<byte> buffer, out VirtioNetHeader offload) => Read(buffer, out offload, wait: false);
 
     // The descriptor is non-blocking: a read that finds the ring empty (EAGAIN) either returns 0 (!wait)
-    // or sleeps in poll(2) on the device and the wake eventfd. A blocking read right after a TryRead that
-    // found the ring empty polls first: the pump's drain already made the read that would fail.
+    // or sleeps in poll(2) on the device and the wake eventfd. A blocking read right after a drain that
+    // found nothing polls first (the drain already made the read that would fail); after a drain that
+    // took packets it reads first (TunWaitPolicy).
     private unsafe int Read(Span<byte> buffer, out VirtioNetHeader offload, bool wait)
     {
         offload = VirtioNetHeader.None;
@@ -191,8 +194,10 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
             // packet lands at the start of the caller's buffer either way.
             var header = stackalloc byte[VirtioNetHeader.Size];
             var parts = stackalloc IoVector[2];
-            var pollFirst = wait && _drainedEmpty;
+            var pollFirst = wait && TunWaitPolicy.PollFirst(_drainedEmpty, _drainedPackets);
             _drainedEmpty = false;
+            if (wait)
+                _drainedPackets = 0;
             while (!_disposed)
             {
                 if (pollFirst)
@@ -226,10 +231,16 @@ public sealed class LinuxTunDevice : ITunDevice, IGatherWriter
                     if (n <= VirtioNetHeader.Size)
                         continue;
                     offload = VirtioNetHeader.Read(new ReadOnlySpan<byte>(header, VirtioNetHeader.Size));
+                    if (!wait)
+                        _drainedPackets++;
                     return (int)n - VirtioNetHeader.Size;
                 }
                 if (n > 0)
+                {
+                    if (!wait)
+                        _drainedPackets++;
                     return (int)n;
+                }
                 if (n == 0)
                     errno = LibC.EIO;
                 if (errno == LibC.EINTR)

@@ -6,7 +6,7 @@ using Overlay.Node.Dataplane;
 
 namespace Overlay.Node.Tests;
 
-/// <summary>The data path's flags: --offload on|off, --tun-queues N, --pump-scheduling batch|normal, --mtu and their OVERLAY_* mirrors.</summary>
+/// <summary>The data path's flags: --offload on|off, --tun-queues N, --pump-scheduling batch|normal|receive-normal|adaptive, --mtu and their OVERLAY_* mirrors.</summary>
 public class DataPathFlagTests
 {
     private static NodeSettings Bind(string flags, string? env = null, string envName = "OVERLAY_OFFLOAD")
@@ -65,13 +65,16 @@ public class DataPathFlagTests
     }
 
     [Fact]
-    public void Pump_scheduling_is_batch_by_default_and_follows_the_flag_then_the_environment()
+    public void Pump_scheduling_is_receive_normal_by_default_and_follows_the_flag_then_the_environment()
     {
-        Assert.Equal(PumpScheduling.Batch, Bind("").PumpScheduling);
+        Assert.Equal(PumpScheduling.ReceiveNormal, Bind("").PumpScheduling);
         Assert.Equal(PumpScheduling.Normal, Bind("--pump-scheduling normal").PumpScheduling);
+        Assert.Equal(PumpScheduling.Batch, Bind("--pump-scheduling batch").PumpScheduling);
+        Assert.Equal(PumpScheduling.ReceiveNormal, Bind("--pump-scheduling receive-normal").PumpScheduling);
+        Assert.Equal(PumpScheduling.Adaptive, Bind("--pump-scheduling adaptive").PumpScheduling);
         Assert.Equal(PumpScheduling.Normal, Bind("", env: "normal", envName: "OVERLAY_PUMP_SCHEDULING").PumpScheduling);
         Assert.Equal(PumpScheduling.Batch, Bind("--pump-scheduling batch", env: "normal", envName: "OVERLAY_PUMP_SCHEDULING").PumpScheduling);
-        Assert.Contains("pump-scheduling=batch", Bind("").Describe().ToLogLine());
+        Assert.Contains("pump-scheduling=receive-normal", Bind("").Describe().ToLogLine());
     }
 
     [Fact]

@@ -8,7 +8,7 @@ using Overlay.Node.Udp;
 
 namespace Overlay.Node.Tests;
 
-/// <summary>The pump threads' scheduling policy: SCHED_BATCH by default, SCHED_OTHER on request,
+/// <summary>The pump threads' scheduling policy: SCHED_BATCH or SCHED_OTHER for all pumps, or per direction,
 /// as the kernel reports it for each pump thread (/proc/thread-self/stat). The flag is in
 /// <see cref="DataPathFlagTests"/>.</summary>
 public class PumpSchedulingTests
@@ -61,5 +61,42 @@ public class PumpSchedulingTests
             Thread.Yield();
         Assert.True(session.Stop());
         Assert.Equal([expected, expected], policies.ToArray());
+    }
+
+    [Theory]
+    [InlineData(PumpScheduling.ReceiveNormal, SchedBatch, SchedOther)]
+    public void A_per_direction_policy_sets_each_pump_by_its_direction(PumpScheduling scheduling, int sending, int receiving)
+    {
+        var tun = new ChannelTunDevice("ovltest0", 1472);
+        var udp = new ChannelUdpNetwork().Bind(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 8285));
+        var policies = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        Action pump = () =>
+        {
+            policies[Thread.CurrentThread.Name!] = NativeThreads.CurrentThreadPolicy();
+            while (tun.Read(new byte[2048], out _) > 0)
+            {
+            }
+        };
+        var session = new DataplaneSession(Ipv4Subnet.Parse("10.244.1.0/24"),
+            NetworkConfigParser.Parse("""{"Network":"10.244.0.0/16"}"""), [tun], [udp], [(pump, pump)], _ => { }, scheduling);
+        session.Start();
+        var deadline = DateTime.UtcNow + Wait;
+        while (policies.Count < 2 && DateTime.UtcNow < deadline)
+            Thread.Yield();
+        Assert.True(session.Stop());
+        Assert.Equal(sending, policies["overlay-tun-to-udp"]);
+        Assert.Equal(receiving, policies["overlay-udp-to-tun"]);
+    }
+
+    [Fact]
+    public void A_per_direction_policy_resolves_to_one_thread_policy_per_pump()
+    {
+        Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.ReceiveNormal, sending: true));
+        Assert.Equal(PumpScheduling.Normal, PumpSchedulingPolicy.ForPump(PumpScheduling.ReceiveNormal, sending: false));
+        Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.Adaptive, sending: true));
+        Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.Adaptive, sending: false));
+        Assert.Equal(PumpScheduling.Batch, PumpSchedulingPolicy.ForPump(PumpScheduling.Batch, sending: true));
+        Assert.Equal(PumpScheduling.Normal, PumpSchedulingPolicy.ForPump(PumpScheduling.Normal, sending: false));
+        Assert.Throws<ArgumentException>(() => PumpSchedulingPolicy.ApplyToCurrentThread(PumpScheduling.ReceiveNormal));
     }
 }
