@@ -67,14 +67,14 @@ public class DataPathFlagTests
     [Fact]
     public void Pump_scheduling_is_receive_normal_by_default_and_follows_the_flag_then_the_environment()
     {
-        Assert.Equal(PumpScheduling.ReceiveNormal, Bind("").PumpScheduling);
+        Assert.Equal(PumpScheduling.Adaptive, Bind("").PumpScheduling);
         Assert.Equal(PumpScheduling.Normal, Bind("--pump-scheduling normal").PumpScheduling);
         Assert.Equal(PumpScheduling.Batch, Bind("--pump-scheduling batch").PumpScheduling);
         Assert.Equal(PumpScheduling.ReceiveNormal, Bind("--pump-scheduling receive-normal").PumpScheduling);
         Assert.Equal(PumpScheduling.Adaptive, Bind("--pump-scheduling adaptive").PumpScheduling);
         Assert.Equal(PumpScheduling.Normal, Bind("", env: "normal", envName: "OVERLAY_PUMP_SCHEDULING").PumpScheduling);
         Assert.Equal(PumpScheduling.Batch, Bind("--pump-scheduling batch", env: "normal", envName: "OVERLAY_PUMP_SCHEDULING").PumpScheduling);
-        Assert.Contains("pump-scheduling=receive-normal", Bind("").Describe().ToLogLine());
+        Assert.Contains("pump-scheduling=adaptive", Bind("").Describe().ToLogLine());
     }
 
     [Fact]

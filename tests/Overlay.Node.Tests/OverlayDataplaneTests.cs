@@ -79,6 +79,8 @@ public sealed class OverlayDataplaneTests : IDisposable
         Assert.True(a.Tun.TryTakeWritten(out var back, Wait));
         Assert.Equal(response, back);
 
+        // A received packet counts once its TUN write returned, a moment after the test sees it written.
+        Poll.Until(() => aToB.RxPackets == 1 && bFromA.RxPackets == 1, Wait, "the receiving pumps to count what they wrote");
         Assert.Equal((1, request.Length), (aToB.TxPackets, aToB.TxBytes));
         Assert.Equal((1, response.Length), (aToB.RxPackets, aToB.RxBytes));
         Assert.Equal((1, response.Length), (bFromA.TxPackets, bFromA.TxBytes));
