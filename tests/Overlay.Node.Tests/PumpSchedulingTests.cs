@@ -42,30 +42,23 @@ public class PumpSchedulingTests
     [InlineData(PumpScheduling.Normal, SchedOther)]
     public void Every_pump_thread_of_a_session_runs_with_the_sessions_policy(PumpScheduling scheduling, int expected)
     {
-        var tun = new ChannelTunDevice("ovltest0", 1472);
-        var udp = new ChannelUdpNetwork().Bind(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 8285));
-        var policies = new System.Collections.Concurrent.ConcurrentBag<int>();
-        // Each pump records its policy, then blocks until the session closes the device.
-        Action pump = () =>
-        {
-            policies.Add(NativeThreads.CurrentThreadPolicy());
-            while (tun.Read(new byte[2048], out _) > 0)
-            {
-            }
-        };
-        var session = new DataplaneSession(Ipv4Subnet.Parse("10.244.1.0/24"),
-            NetworkConfigParser.Parse("""{"Network":"10.244.0.0/16"}"""), [tun], [udp], [(pump, pump)], _ => { }, scheduling);
-        session.Start();
-        var deadline = DateTime.UtcNow + Wait;
-        while (policies.Count < 2 && DateTime.UtcNow < deadline)
-            Thread.Yield();
-        Assert.True(session.Stop());
-        Assert.Equal([expected, expected], policies.ToArray());
+        var policies = PoliciesOfPumps(scheduling);
+        Assert.Equal(2, policies.Count);
+        Assert.All(policies.Values, policy => Assert.Equal(expected, policy));
     }
 
     [Theory]
     [InlineData(PumpScheduling.ReceiveNormal, SchedBatch, SchedOther)]
     public void A_per_direction_policy_sets_each_pump_by_its_direction(PumpScheduling scheduling, int sending, int receiving)
+    {
+        var policies = PoliciesOfPumps(scheduling);
+        Assert.Equal(sending, policies["overlay-tun-to-udp"]);
+        Assert.Equal(receiving, policies["overlay-udp-to-tun"]);
+    }
+
+    /// <summary>Runs a session of one queue with <paramref name="scheduling"/> whose two pumps record their
+    /// thread's policy (by thread name) and then block until the session closes the device.</summary>
+    private static IReadOnlyDictionary<string, int> PoliciesOfPumps(PumpScheduling scheduling)
     {
         var tun = new ChannelTunDevice("ovltest0", 1472);
         var udp = new ChannelUdpNetwork().Bind(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 8285));
@@ -84,8 +77,7 @@ public class PumpSchedulingTests
         while (policies.Count < 2 && DateTime.UtcNow < deadline)
             Thread.Yield();
         Assert.True(session.Stop());
-        Assert.Equal(sending, policies["overlay-tun-to-udp"]);
-        Assert.Equal(receiving, policies["overlay-udp-to-tun"]);
+        return policies;
     }
 
     [Fact]
