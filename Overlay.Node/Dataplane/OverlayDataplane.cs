@@ -265,10 +265,11 @@ public sealed partial class OverlayDataplane : IDataplane, IDisposable
                 for (var q = 0; q < tuns.Count; q++)
                 {
                     var insidePump = new InsidePump(tuns[q], udps[q], tableRef, Drops, tunAddress);
-                    var outsidePump = _options.PumpScheduling == PumpScheduling.Adaptive
-                        ? new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck,
-                            governor: new ReceiveSchedulingGovernor(), applyScheduling: PumpSchedulingPolicy.ApplyToCurrentThread)
-                        : new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck);
+                    // Under adaptive scheduling each receiving pump has its own governor.
+                    var adaptive = _options.PumpScheduling == PumpScheduling.Adaptive;
+                    var outsidePump = new OutsidePump(udps[q], tuns[q], tableRef, Drops, local.Subnet, _options.SourceCheck,
+                        governor: adaptive ? new ReceiveSchedulingGovernor() : null,
+                        applyScheduling: adaptive ? PumpSchedulingPolicy.ApplyToCurrentThread : null);
                     if (offloaded)
                     {
                         if (!udps[q].EnableGro())

@@ -17,7 +17,7 @@ namespace Overlay.Node.Dataplane;
 /// against 385-434 us, TCP 4 streams and UDP 64 B rates 11-23% higher in those runs.
 /// The cost: on a CPU that is saturated, a pump may wait up to one scheduler slice (a few ms) to
 /// run. <see cref="Normal"/> is SCHED_OTHER, the policy every thread starts with.
-/// <see cref="ReceiveNormal"/> (the default) keeps the TUN-to-UDP pumps SCHED_BATCH and runs the UDP-to-TUN
+/// <see cref="ReceiveNormal"/> keeps the TUN-to-UDP pumps SCHED_BATCH and runs the UDP-to-TUN
 /// pumps SCHED_OTHER. In an unpaced pod UDP stream nearly every loss is at the receiving pod's socket
 /// (its default receive buffer overflows while its application waits for a CPU), not on the path: a
 /// receiving pump that waits for a slice to end writes everything that arrived meanwhile into the TUN
@@ -27,8 +27,10 @@ namespace Overlay.Node.Dataplane;
 /// VXLAN against 0.92-0.98x with all pumps batch, 1.29x all normal, 0.97x with only the sending pumps
 /// SCHED_OTHER; TCP 1 stream 1.00x; request/response 10,624 trans/s against 10,375-10,765 with batch.
 /// The cost: pod-to-pod ping p50 ~94 us against 62-101 us with batch (the kernel VXLAN ~30 us).
-/// <see cref="Adaptive"/> runs a receiving pump SCHED_OTHER only while its receive calls return bursts
-/// (<see cref="ReceiveSchedulingGovernor"/>): ping p50 62-73 us, UDP 1400 B 1.09-1.17x in single runs.
+/// <see cref="Adaptive"/> (the default) runs a receiving pump SCHED_OTHER only while its receive calls
+/// return bursts (<see cref="ReceiveSchedulingGovernor"/>), so ping and request/response stay on SCHED_BATCH:
+/// UDP 1400 B 1.17x, 1.33x and 1.35x in three pod runs, ping p50 73-144 us against 229 us for
+/// ReceiveNormal in the same noisy hour (bench/README.md "UDP bulk").
 /// </remarks>
 public enum PumpScheduling
 {
@@ -64,9 +66,9 @@ public static partial class PumpSchedulingPolicy
     /// naming the operation: "sched_setscheduler(SCHED_BATCH) on thread 1234: EPERM".</summary>
     public static string? ApplyToCurrentThread(PumpScheduling scheduling)
     {
-        var policy = scheduling == PumpScheduling.Batch ? SchedBatch : SchedOther;
         if (scheduling is PumpScheduling.ReceiveNormal or PumpScheduling.Adaptive)
             throw new ArgumentException($"applying pump scheduling {scheduling} to a thread: resolve it per pump with ForPump first", nameof(scheduling));
+        var policy = scheduling == PumpScheduling.Batch ? SchedBatch : SchedOther;
         var param = 0; // struct sched_param { int sched_priority; }: 0 for both policies
         if (SetScheduler(0, policy, ref param) == 0)
             return null;
